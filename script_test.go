@@ -1,0 +1,42 @@
+package imsg_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// binaries maps each command name to its in-process entry point; testscript
+// puts a copy of the test binary on $PATH under each name, so scripts run
+// the real commands, in real pipes, without a separate build step.
+var binaries = map[string]func() int{}
+
+func TestMain(m *testing.M) {
+	cmds := make(map[string]func(), len(binaries))
+	for name, main := range binaries {
+		cmds[name] = func() { os.Exit(main()) }
+	}
+	testscript.Main(m, cmds)
+}
+
+// TestScript runs every testdata/script/*.txtar. Set IMSG_UPDATE=1 to rewrite
+// the golden sections in place (then review the diff).
+func TestScript(t *testing.T) {
+	scripts, err := filepath.Abs("scripts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir:                 filepath.Join("testdata", "script"),
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		UpdateScripts:       os.Getenv("IMSG_UPDATE") != "",
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("IMSG_SCRIPTS", scripts)
+			env.Setenv("IMSG_NOW", "2026-05-16T09:00:00Z")
+			return nil
+		},
+	})
+}
