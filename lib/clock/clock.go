@@ -1,6 +1,7 @@
 // Package clock makes time injectable, so goldens never depend on the wall
-// clock: $IMSG_NOW (RFC 3339) pins the start time, and the clock then runs
-// forward from there at real speed.
+// clock: $IMSG_NOW (RFC 3339) freezes time at that instant for every stage
+// of a test pipeline. Timers and timeouts still use real time; only the
+// times written into records and the state store come from a Clock.
 package clock
 
 import (
@@ -18,16 +19,13 @@ type Real struct{}
 // Now returns time.Now().
 func (Real) Now() time.Time { return time.Now() }
 
-// Fixed is a clock that starts at T and advances with real elapsed time.
-type Fixed struct {
-	T     time.Time
-	start time.Time
-}
+// Frozen always returns T.
+type Frozen struct{ T time.Time }
 
-// Now returns T plus the real time elapsed since the clock was made.
-func (f *Fixed) Now() time.Time { return f.T.Add(time.Since(f.start)) }
+// Now returns T.
+func (f Frozen) Now() time.Time { return f.T }
 
-// FromEnv returns a clock pinned by $IMSG_NOW, or the wall clock.
+// FromEnv returns a clock frozen at $IMSG_NOW, or the wall clock.
 func FromEnv() (Clock, error) {
 	v := os.Getenv("IMSG_NOW")
 	if v == "" {
@@ -37,5 +35,5 @@ func FromEnv() (Clock, error) {
 	if err != nil {
 		return nil, fmt.Errorf("IMSG_NOW=%q: want an RFC 3339 time such as 2026-05-16T09:00:00Z", v)
 	}
-	return &Fixed{T: t, start: time.Now()}, nil
+	return Frozen{T: t}, nil
 }
