@@ -6,13 +6,20 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/imsg-toolkit/imsg/lib/chunk"
+	"github.com/imsg-toolkit/imsg/lib/listen"
+	"github.com/imsg-toolkit/imsg/lib/sim"
 	"github.com/imsg-toolkit/imsg/lib/tool"
 	"github.com/urfave/cli/v2"
 )
 
 // apps maps each binary to its App, the single source of its man page and
 // completions.
-var apps = map[string]func() *cli.App{}
+var apps = map[string]func() *cli.App{
+	"imsg-sim":    sim.App,
+	"imsg-chunk":  chunk.App,
+	"imsg-listen": listen.App,
+}
 
 // golden compares got with the file at path, or rewrites the file when
 // IMSG_UPDATE is set (review the diff before committing).

@@ -6,12 +6,23 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/imsg-toolkit/imsg/lib/chunk"
+	"github.com/imsg-toolkit/imsg/lib/listen"
+	"github.com/imsg-toolkit/imsg/lib/rpc/rpctest"
+	"github.com/imsg-toolkit/imsg/lib/sim"
 )
 
 // binaries maps each command name to its in-process entry point; testscript
 // puts a copy of the test binary on $PATH under each name, so scripts run
 // the real commands, in real pipes, without a separate build step.
-var binaries = map[string]func() int{}
+var binaries = map[string]func() int{
+	"imsg-sim":    sim.Main,
+	"imsg-chunk":  chunk.Main,
+	"imsg-listen": listen.Main,
+	// a scripted imsg rpc for byte-level quirks; $IMSG_RPCTEST_SCRIPT names the script
+	"fake-imsg-rpc": rpctest.Main,
+}
 
 func TestMain(m *testing.M) {
 	cmds := make(map[string]func(), len(binaries))

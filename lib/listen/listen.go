@@ -71,6 +71,7 @@ func (e *emitter) handle(events []rpc.Event) error {
 	for _, ev := range events {
 		m := &ev.Message
 		if ev.Err != nil {
+			e.lastRowID = max(e.lastRowID, m.ID) // reported: handled
 			e.nMalformed++
 			e.drop(ev.Raw, ReasonMalformed, fmt.Sprintf("row %d: %v", m.ID, ev.Err))
 			continue

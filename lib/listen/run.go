@@ -196,9 +196,14 @@ func collect(batch []rpc.Event, first rpc.Event, ch <-chan rpc.Event) ([]rpc.Eve
 func (s *session) afterTerminal(ctx context.Context, client *rpc.Client, ev rpc.Event) (*rpc.Subscription, error) {
 	switch ev.Kind {
 	case rpc.EventError:
-		from, err := s.o.Store.ResumePoint()
-		if err != nil {
-			return nil, err
+		// Every row up to the last one seen on this child was handled in
+		// this run, so the new watch starts right after it.
+		from := s.e.lastRowID
+		if from <= 0 {
+			var err error
+			if from, err = s.o.Store.ResumePoint(); err != nil {
+				return nil, err
+			}
 		}
 		s.o.Log.Warnf("%v; resubscribing after row %d", ev.Err, from)
 		return s.subscribe(ctx, client, from)
@@ -214,11 +219,10 @@ func (s *session) afterTerminal(ctx context.Context, client *rpc.Client, ev rpc.
 
 // resumeFrom picks the row to resume after: the --since-rowid override, the
 // journal's resume point, or, on the very first run, the newest row (so a
-// new install does not answer old history).
+// new install does not answer old history). The first run records which
+// database it follows even under an override, so the next run resumes from
+// the journal instead of taking itself for a first run.
 func (s *session) resumeFrom(ctx context.Context, client *rpc.Client) (int64, error) {
-	if s.since != nil {
-		return *s.since, nil
-	}
 	id, err := s.o.Store.SourceIdentity()
 	if err != nil {
 		return 0, err
@@ -228,18 +232,23 @@ func (s *session) resumeFrom(ctx context.Context, client *rpc.Client) (int64, er
 		if err != nil {
 			return 0, err
 		}
-		var cursor int64
-		if found {
-			cursor = newest.ID
-		}
-		if err := s.o.Store.SetCursor(cursor); err != nil {
-			return 0, err
-		}
 		if err := s.o.Store.SetSourceIdentity(identityOf(newest, found)); err != nil {
 			return 0, err
 		}
-		s.o.Log.Infof("first run: starting after row %d; older messages are not answered", cursor)
-		return cursor, nil
+		if s.since == nil {
+			var cursor int64
+			if found {
+				cursor = newest.ID
+			}
+			if err := s.o.Store.SetCursor(cursor); err != nil {
+				return 0, err
+			}
+			s.o.Log.Infof("first run: starting after row %d; older messages are not answered", cursor)
+			return cursor, nil
+		}
+	}
+	if s.since != nil {
+		return *s.since, nil
 	}
 	return s.o.Store.ResumePoint()
 }
