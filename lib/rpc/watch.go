@@ -74,6 +74,11 @@ func (e *OverflowError) Error() string {
 	return fmt.Sprintf("imsg rpc watch overflow (%s); resume after row %d", reason, e.ResumeAfterRowID)
 }
 
+// eventBuffer lets a consumer that handles events in batches find the next
+// ones already waiting, so a catch-up burst is journalled in a few large
+// transactions instead of one per row.
+const eventBuffer = 256
+
 // Subscription is one watch.subscribe. Read Events until it closes.
 type Subscription struct {
 	ID          int64
@@ -265,7 +270,7 @@ func (c *Client) Subscribe(ctx context.Context, p WatchParams) (*Subscription, e
 	c.subscribing--
 	var s *Subscription
 	if err == nil {
-		s = &Subscription{ID: id, BufferLimit: res.BufferLimit, c: c, ch: make(chan Event), wake: make(chan struct{}, 1)}
+		s = &Subscription{ID: id, BufferLimit: res.BufferLimit, c: c, ch: make(chan Event, eventBuffer), wake: make(chan struct{}, 1)}
 		c.subs[id] = s
 		keep := c.early[:0]
 		for _, u := range c.early {

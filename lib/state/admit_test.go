@@ -1,6 +1,9 @@
 package state
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 func TestAdmitVerdicts(t *testing.T) {
 	s := openTest(t, t.TempDir(), newFakeClock())
@@ -93,4 +96,23 @@ func TestForgetPositions(t *testing.T) {
 	if e, _ := s.Entry("OLD"); e.RowID != 12 {
 		t.Errorf("OLD rowid = %d; want 12", e.RowID)
 	}
+}
+
+// BenchmarkAdmit measures journalling a catch-up burst of 100 new rows in
+// one transaction (the size of one imsg watch poll).
+func BenchmarkAdmit(b *testing.B) {
+	s := openTest(b, b.TempDir(), newFakeClock())
+	batch := make([]Arrival, 100)
+	row := int64(0)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j := range batch {
+			row++
+			batch[j] = Arrival{Key: fmt.Sprintf("G-%d", row), RowID: row, ChatID: 1}
+		}
+		if _, err := s.Admit(batch, 5); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(batch))/b.Elapsed().Seconds(), "rows/s")
 }

@@ -33,7 +33,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 }
 
 // openTest opens account "default" under dir with clk, closing it at the end.
-func openTest(t *testing.T, dir string, clk *fakeClock) *Store {
+func openTest(t testing.TB, dir string, clk *fakeClock) *Store {
 	t.Helper()
 	s, err := Open(dir, "default", WithClock(clk))
 	if err != nil {
