@@ -138,7 +138,8 @@ func flagDocs(flags []cli.Flag) []string {
 			head += " *" + arg + "*"
 		}
 		var extra []string
-		if v := strings.Trim(df.GetDefaultText(), `"`); df.TakesValue() && v != "" {
+		// A zero default says nothing the usage text does not say better.
+		if v := strings.Trim(df.GetDefaultText(), `"`); df.TakesValue() && v != "" && v != "0" && v != "0s" {
 			extra = append(extra, "default: "+v)
 		}
 		if env := df.GetEnvVars(); len(env) > 0 {
