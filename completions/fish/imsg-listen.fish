@@ -18,6 +18,8 @@ complete -c imsg-listen -n '__fish_imsg-listen_no_subcommand' -f -l max-age -r -
 complete -c imsg-listen -n '__fish_imsg-listen_no_subcommand' -f -l since-rowid -r -d 'start after row `N` this time, whatever the journal says (-1 replays every row, 0 starts at the newest)'
 complete -c imsg-listen -n '__fish_imsg-listen_no_subcommand' -f -l max-redeliveries -r -d 'give up on a message emitted `N` times that no stage finished (0: never)'
 complete -c imsg-listen -n '__fish_imsg-listen_no_subcommand' -f -l check-interval -r -d 'probe imsg every `DURATION` for a hung peer or a replaced chat.db (0: never)'
+complete -c imsg-listen -n '__fish_imsg-listen_no_subcommand' -f -l restart-delay -r -d 'wait `DURATION` before restarting a dead imsg rpc; doubles while it keeps dying'
+complete -c imsg-listen -n '__fish_imsg-listen_no_subcommand' -f -l restart-max-delay -r -d 'never wait longer than `DURATION` between restarts'
 complete -c imsg-listen -n '__fish_imsg-listen_no_subcommand' -f -l idle-exit -r -d 'exit 0 after `DURATION` without a message (for backfills and tests; default: never)'
 complete -c imsg-listen -n '__fish_imsg-listen_no_subcommand' -f -l attachments -d 'ask imsg for attachment metadata (default: channels.imessage.includeAttachments)'
 complete -c imsg-listen -n '__fish_imsg-listen_no_subcommand' -f -l reactions -d 'ask imsg for tapbacks (default: on unless reactionNotifications is "off")'

@@ -46,6 +46,8 @@ imsg cannot read chat.db (no Full Disk Access) or has no rpc command, it exits 4
 		&cli.Int64Flag{Name: "since-rowid", Usage: "start after row `N` this time, whatever the journal says (-1 replays every row, 0 starts at the newest)"},
 		&cli.IntFlag{Name: "max-redeliveries", Value: 5, Usage: "give up on a message emitted `N` times that no stage finished (0: never)"},
 		&cli.DurationFlag{Name: "check-interval", Value: 30 * time.Second, Usage: "probe imsg every `DURATION` for a hung peer or a replaced chat.db (0: never)"},
+		&cli.DurationFlag{Name: "restart-delay", Value: 500 * time.Millisecond, Usage: "wait `DURATION` before restarting a dead imsg rpc; doubles while it keeps dying"},
+		&cli.DurationFlag{Name: "restart-max-delay", Value: 30 * time.Second, Usage: "never wait longer than `DURATION` between restarts"},
 		&cli.DurationFlag{Name: "idle-exit", Usage: "exit 0 after `DURATION` without a message (for backfills and tests; default: never)"},
 		&cli.BoolFlag{Name: "attachments", Usage: "ask imsg for attachment metadata (default: channels.imessage.includeAttachments)"},
 		&cli.BoolFlag{Name: "reactions", Usage: "ask imsg for tapbacks (default: on unless reactionNotifications is \"off\")"},
@@ -117,6 +119,8 @@ func run(c *cli.Context) error {
 		Reactions:   acct.ReactionNotifications != "off",
 		CheckEvery:  c.Duration("check-interval"),
 		IdleExit:    c.Duration("idle-exit"),
+		BackoffMin:  c.Duration("restart-delay"),
+		BackoffMax:  c.Duration("restart-max-delay"),
 	}
 	if c.IsSet("cli-path") {
 		opts.RPC.CLIPath = tool.ExpandHome(c.String("cli-path"))

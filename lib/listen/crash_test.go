@@ -3,8 +3,10 @@ package listen_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -15,9 +17,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imsg-toolkit/imsg/lib/clock"
 	"github.com/imsg-toolkit/imsg/lib/listen"
 	"github.com/imsg-toolkit/imsg/lib/sim"
 	"github.com/imsg-toolkit/imsg/lib/state"
+	"github.com/imsg-toolkit/imsg/lib/tool"
 )
 
 // The test binary doubles as imsg-sim and imsg-listen, so these tests run
@@ -68,13 +72,10 @@ func newHarness(t *testing.T) *harness {
 }
 
 // sim runs imsg-sim with args and stdin, and returns its stdout.
-func (h *harness) sim(args ...string) []byte { return h.simIn(nil, args...) }
-
-func (h *harness) simIn(stdin []byte, args ...string) []byte {
+func (h *harness) sim(args ...string) []byte {
 	h.t.Helper()
 	cmd := exec.Command(h.wrapper, args...)
 	cmd.Env = h.env
-	cmd.Stdin = bytes.NewReader(stdin)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -88,7 +89,8 @@ func (h *harness) simIn(stdin []byte, args ...string) []byte {
 func (h *harness) startListen(out *os.File, extra ...string) *exec.Cmd {
 	h.t.Helper()
 	self, _ := os.Executable()
-	args := append([]string{"--cli-path", h.wrapper, "--db", h.db, "--check-interval", "0"}, extra...)
+	args := append([]string{"--cli-path", h.wrapper, "--db", h.db, "--check-interval", "0",
+		"--restart-delay", "50ms", "--restart-max-delay", "200ms"}, extra...)
 	cmd := exec.Command(self, args...)
 	cmd.Env = append(h.env, "IMSG_TEST_MAIN=imsg-listen")
 	cmd.Stdout = out
@@ -184,13 +186,29 @@ func TestSurvivesSIGKILL(t *testing.T) {
 	h.sim("inject", "--db", h.db, "--from", "+15550000001", "--text", "before")
 	listenCmd := h.startListen(out)
 	defer func() { listenCmd.Process.Kill(); listenCmd.Wait() }()
-	time.Sleep(300 * time.Millisecond) // let the first run seed its cursor
+	store, err := state.Open(filepath.Join(h.dir, "state"), "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	// The first run starts after the newest row; inject only once it has
+	// recorded where it starts, or the first messages would count as history.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if id, _ := store.SourceIdentity(); id != "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("imsg-listen did not start")
+		}
+	}
 
 	const total = 1000
 	want := map[string]bool{}
 	injected := make(chan struct{})
+	injectRNG := rand.New(rand.NewPCG(seed, 1)) // the kill loop below has its own
 	go func() {
 		defer close(injected)
+		rng := injectRNG
 		senders := []string{"+15550000001", "+15550000002", "friend@example.com", "+447700900123"}
 		for n := 0; n < total; {
 			k := min(1+rng.IntN(25), total-n)
@@ -205,7 +223,14 @@ func TestSurvivesSIGKILL(t *testing.T) {
 				b, _ := json.Marshal(m)
 				spec.Write(append(b, '\n'))
 			}
-			for _, line := range bytes.Split(bytes.TrimSpace(h.simIn(spec.Bytes(), "inject", "--db", h.db, "-")), []byte("\n")) {
+			// In-process: exec'ing a race-instrumented binary per batch would
+			// dominate the test's time.
+			var rows bytes.Buffer
+			if err := sim.Inject(context.Background(), h.db, nil, &spec, clock.Real{}, &rows, tool.NewLog(io.Discard, "inject")); err != nil {
+				t.Errorf("inject: %v", err)
+				return
+			}
+			for _, line := range bytes.Split(bytes.TrimSpace(rows.Bytes()), []byte("\n")) {
 				var row struct{ GUID string }
 				if err := json.Unmarshal(line, &row); err != nil {
 					t.Errorf("inject output %q: %v", line, err)
@@ -214,27 +239,32 @@ func TestSurvivesSIGKILL(t *testing.T) {
 				want[row.GUID] = true
 			}
 			n += k
-			time.Sleep(time.Duration(rng.IntN(40)) * time.Millisecond)
+			// Spread the load over several seconds, so kills land while
+			// messages are flowing, not only before or after.
+			time.Sleep(time.Duration(40+rng.IntN(120)) * time.Millisecond)
 		}
 	}()
 
-	store, err := state.Open(filepath.Join(h.dir, "state"), "default")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
 	finishedAt := map[string]int64{} // guid → output size when it was finished
 	kills := map[string]int{}
 	done := false
+	size := func() int64 { fi, _ := out.Stat(); return fi.Size() }
 	for !done {
-		select {
-		case <-injected:
-			done = true
-		case <-time.After(time.Duration(100+rng.IntN(300)) * time.Millisecond):
+		// Strike mid-stream: wait until the current processes have written
+		// something new (a slow start under -race would otherwise take every
+		// kill), then a random moment more.
+		start := size()
+		for size() == start && !done {
+			select {
+			case <-injected:
+				done = true
+			case <-time.After(10 * time.Millisecond):
+			}
 		}
 		if done {
 			break
 		}
+		time.Sleep(time.Duration(rng.IntN(150)) * time.Millisecond)
 		if rng.IntN(2) == 0 {
 			if child := childOf(listenCmd.Process.Pid); child > 0 {
 				syscall.Kill(child, syscall.SIGKILL)

@@ -114,7 +114,7 @@ func (e *emitter) handle(events []rpc.Event) error {
 		case state.Emit, state.Redeliver:
 			redelivery := v.Verdict == state.Redeliver && v.Prev == state.StatusEmitted
 			if err := e.emit(p.ev, v.FirstSeen, redelivery); err != nil {
-				return err
+				return &outputError{err}
 			}
 			if len(e.emitted) >= emittedCap {
 				e.emitted = make(map[string]struct{})
@@ -136,13 +136,21 @@ func (e *emitter) handle(events []rpc.Event) error {
 		}
 	}
 	if err := e.out.Flush(); err != nil {
-		return err
+		return &outputError{err}
 	}
 	if e.drops != nil {
 		return e.drops.Flush()
 	}
 	return nil
 }
+
+// outputError is a failed write to standard output: the next stage is
+// gone, so restarting imsg rpc would not help. The rows stay journalled as
+// emitted and come back as redeliveries when the pipeline restarts.
+type outputError struct{ err error }
+
+func (e *outputError) Error() string { return "write records: " + e.err.Error() }
+func (e *outputError) Unwrap() error { return e.err }
 
 // emit writes one record: the payload's bytes exactly as imsg sent them.
 func (e *emitter) emit(ev rpc.Event, firstSeen time.Time, redelivery bool) error {

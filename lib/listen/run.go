@@ -70,6 +70,8 @@ func Run(ctx context.Context, o Options) error {
 			return nil
 		case unusable(err):
 			return tool.WithCode(tool.ExitUnavailable, err)
+		case errors.As(err, new(*outputError)):
+			return err
 		}
 		if time.Since(started) > stableRun {
 			backoff = o.BackoffMin
