@@ -22,7 +22,7 @@ func TestMain(m *testing.M) {
 
 // guard bounds every wait in these tests. It is a deadlock guard, never a
 // performance check: on a healthy run nothing comes near it.
-const guard = 20 * time.Second
+const guard = 2 * time.Minute
 
 func ctx(t *testing.T) context.Context {
 	c, cancel := context.WithTimeout(context.Background(), guard)

@@ -283,7 +283,9 @@ write "\"}}\n"
 read
 reply 2 {"after":true}
 `
-	c, _, rec := start(t, script, rpc.Options{})
+	// The timeout only guards against a hang: 10 MB through a race-
+	// instrumented peer on a busy machine can take many seconds.
+	c, _, rec := start(t, script, rpc.Options{CallTimeout: 5 * time.Minute})
 	var big struct{ Blob string }
 	if err := c.Call(ctx(t), "messages.history", nil, &big); err != nil {
 		t.Fatalf("Call: %v", err)
