@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/imsg-toolkit/imsg/lib/chunk"
 	"github.com/imsg-toolkit/imsg/lib/listen"
+	"github.com/imsg-toolkit/imsg/lib/send"
 	"github.com/imsg-toolkit/imsg/lib/sim"
 	"github.com/imsg-toolkit/imsg/lib/tool"
 	"github.com/urfave/cli/v2"
@@ -17,8 +17,8 @@ import (
 // completions.
 var apps = map[string]func() *cli.App{
 	"imsg-sim":    sim.App,
-	"imsg-chunk":  chunk.App,
 	"imsg-listen": listen.App,
+	"imsg-send":   send.App,
 }
 
 // golden compares got with the file at path, or rewrites the file when

@@ -7,9 +7,9 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/imsg-toolkit/imsg/lib/chunk"
 	"github.com/imsg-toolkit/imsg/lib/listen"
 	"github.com/imsg-toolkit/imsg/lib/rpc/rpctest"
+	"github.com/imsg-toolkit/imsg/lib/send"
 	"github.com/imsg-toolkit/imsg/lib/sim"
 )
 
@@ -18,8 +18,8 @@ import (
 // the real commands, in real pipes, without a separate build step.
 var binaries = map[string]func() int{
 	"imsg-sim":    sim.Main,
-	"imsg-chunk":  chunk.Main,
 	"imsg-listen": listen.Main,
+	"imsg-send":   send.Main,
 	// a scripted imsg rpc for byte-level quirks; $IMSG_RPCTEST_SCRIPT names the script
 	"fake-imsg-rpc": rpctest.Main,
 }
