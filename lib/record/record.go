@@ -63,7 +63,8 @@ type Reply struct {
 	Parts      int      `json:"parts,omitempty"`
 }
 
-// Receipt is imsg-send's report of one delivery attempt.
+// Receipt is imsg-send's report of one send: a part's text, or one of its
+// files (key "<part key>/file<N>").
 type Receipt struct {
 	Kind      string `json:"kind"`
 	Account   string `json:"account"`
@@ -75,6 +76,8 @@ type Receipt struct {
 	Error     string `json:"error,omitempty"`
 	Attempts  int    `json:"attempts"`
 	Duplicate bool   `json:"duplicate,omitempty"`
+	// Note is a remark for people, e.g. why nothing was sent when OK is true.
+	Note string `json:"note,omitempty"`
 }
 
 // Drop returns the record as written to a --drops file: the original bytes

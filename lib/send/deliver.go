@@ -8,6 +8,7 @@ import (
 
 	"github.com/imsg-toolkit/imsg/lib/clock"
 	"github.com/imsg-toolkit/imsg/lib/handle"
+	"github.com/imsg-toolkit/imsg/lib/record"
 	"github.com/imsg-toolkit/imsg/lib/state"
 	"github.com/imsg-toolkit/imsg/lib/tool"
 )
@@ -32,11 +33,11 @@ type deliverer struct {
 
 // outcome is how a unit ended.
 type outcome struct {
-	rc        Receipt
+	rc        record.Receipt
 	delivered bool // went out now or before (duplicate)
 }
 
-func (dl *deliverer) fail(rc Receipt, msg string) outcome {
+func (dl *deliverer) fail(rc record.Receipt, msg string) outcome {
 	rc.OK, rc.Error = false, msg
 	return outcome{rc: rc}
 }
@@ -78,7 +79,7 @@ func (dl *deliverer) deliver(ctx context.Context, t handle.Target, raw string, u
 }
 
 // duplicate is the receipt of a key already settled.
-func duplicate(rc Receipt, d state.Delivery) outcome {
+func duplicate(rc record.Receipt, d state.Delivery) outcome {
 	rc.Duplicate, rc.Attempts = true, d.Attempts
 	if d.Status == state.DeliverySent {
 		rc.OK, rc.GUID, rc.RowID = true, d.GUID, d.RowID
@@ -93,7 +94,7 @@ func duplicate(rc Receipt, d state.Delivery) outcome {
 // message in other words: if the first answer went out, the message is
 // answered and nothing more is sent; if it never did, the new one takes
 // its place. done is false when the caller should go on and send.
-func (dl *deliverer) reused(ctx context.Context, t handle.Target, rc Receipt, u unit, d state.Delivery) (outcome, bool, error) {
+func (dl *deliverer) reused(ctx context.Context, t handle.Target, rc record.Receipt, u unit, d state.Delivery) (outcome, bool, error) {
 	const note = "this key was already sent with another text or target; not sent again"
 	if d.Status == state.DeliverySending {
 		if u.file != "" {
@@ -131,7 +132,7 @@ func (dl *deliverer) reused(ctx context.Context, t handle.Target, rc Receipt, u 
 
 // attempt runs the send loop: pace, record sending, call, and act on the
 // verdict, up to Options.MaxAttempts calls.
-func (dl *deliverer) attempt(ctx context.Context, t handle.Target, rc Receipt, u unit, inReplyTo string) (outcome, error) {
+func (dl *deliverer) attempt(ctx context.Context, t handle.Target, rc record.Receipt, u unit, inReplyTo string) (outcome, error) {
 	target := t.String()
 	p := params(t, rc.To, dl.o.Service, dl.o.Region, u)
 	for n := 1; ; n++ {
@@ -241,7 +242,7 @@ func (dl *deliverer) attempt(ctx context.Context, t handle.Target, rc Receipt, u
 }
 
 // sent records a delivered unit: ledger, echo cache, receipt.
-func (dl *deliverer) sent(rc Receipt, t handle.Target, u unit, attempts int, row sentRow) (outcome, error) {
+func (dl *deliverer) sent(rc record.Receipt, t handle.Target, u unit, attempts int, row sentRow) (outcome, error) {
 	if err := dl.store.MarkSent(u.key, row.guid, row.rowid); err != nil {
 		return outcome{}, err
 	}

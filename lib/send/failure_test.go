@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imsg-toolkit/imsg/lib/record"
 	"github.com/imsg-toolkit/imsg/lib/send"
 	"github.com/imsg-toolkit/imsg/lib/state"
 )
@@ -172,7 +173,7 @@ func TestDeadChildRespawned(t *testing.T) {
 	o.Log = testLog(t)
 	done := runAsync(o)
 
-	waitReceipts := func(n int) []send.Receipt {
+	waitReceipts := func(n int) []record.Receipt {
 		t.Helper()
 		deadline := time.Now().Add(30 * time.Second)
 		for {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/imsg-toolkit/imsg/lib/chatdb"
 	"github.com/imsg-toolkit/imsg/lib/imsg"
+	"github.com/imsg-toolkit/imsg/lib/record"
 	"github.com/imsg-toolkit/imsg/lib/rpc"
 	"github.com/imsg-toolkit/imsg/lib/send"
 	"github.com/imsg-toolkit/imsg/lib/sim"
@@ -211,19 +212,19 @@ func (h *harness) options(in string, faults string) send.Options {
 
 // result is what a run wrote.
 type result struct {
-	receipts []send.Receipt
+	receipts []record.Receipt
 	stdout   string
 	log      string
 	err      error
 }
 
-func (r result) byKey(key string) send.Receipt {
+func (r result) byKey(key string) record.Receipt {
 	for _, rc := range r.receipts {
 		if rc.Key == key {
 			return rc
 		}
 	}
-	return send.Receipt{}
+	return record.Receipt{}
 }
 
 // run runs imsg-send in process over in.
@@ -246,9 +247,9 @@ func (h *harness) run(in string, faults string, mod ...func(*send.Options)) resu
 	return r
 }
 
-func parseReceipts(t testing.TB, out string) []send.Receipt {
+func parseReceipts(t testing.TB, out string) []record.Receipt {
 	t.Helper()
-	var rcs []send.Receipt
+	var rcs []record.Receipt
 	sc := bufio.NewScanner(strings.NewReader(out))
 	for sc.Scan() {
 		var probe struct{ Kind string }
@@ -258,7 +259,7 @@ func parseReceipts(t testing.TB, out string) []send.Receipt {
 		if probe.Kind != "receipt" {
 			continue
 		}
-		var rc send.Receipt
+		var rc record.Receipt
 		json.Unmarshal(sc.Bytes(), &rc)
 		rcs = append(rcs, rc)
 	}

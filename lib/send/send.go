@@ -65,15 +65,8 @@ type Options struct {
 	BackoffMax  time.Duration // default 10 s
 }
 
-// Receipt is the receipt record: imsg-records(7)'s fields plus note, a
-// remark for people (why nothing was sent when ok is true).
-type Receipt struct {
-	record.Receipt
-	Note string `json:"note,omitempty"`
-}
-
-func newReceipt(account, key, to string) Receipt {
-	return Receipt{Receipt: record.Receipt{Kind: record.KindReceipt, Account: account, Key: key, To: to}}
+func newReceipt(account, key, to string) record.Receipt {
+	return record.Receipt{Kind: record.KindReceipt, Account: account, Key: key, To: to}
 }
 
 // counts are the summary printed at the end.
@@ -312,7 +305,7 @@ func (s *stream) reply(ctx context.Context, r record.Reply) error {
 }
 
 // receipt writes a receipt and flushes it at once.
-func (s *stream) receipt(rc Receipt) error {
+func (s *stream) receipt(rc record.Receipt) error {
 	if err := s.w.Encode(rc); err != nil {
 		return err
 	}
