@@ -41,6 +41,7 @@ type emitter struct {
 	clock    clock.Clock
 	maxAge   time.Duration // 0: no age fence
 	maxEmits int
+	giveUp   time.Duration
 
 	// emitted holds the keys written in this run, so a resubscription that
 	// replays a row, or a row joined to two chats, is not written twice.
@@ -100,7 +101,7 @@ func (e *emitter) handle(events []rpc.Event) error {
 	for i, p := range batch {
 		arrivals[i] = p.arrival
 	}
-	verdicts, err := e.store.Admit(arrivals, e.maxEmits)
+	verdicts, err := e.store.Admit(arrivals, e.maxEmits, e.giveUp)
 	if err != nil {
 		return err
 	}

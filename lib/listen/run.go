@@ -27,7 +27,8 @@ type Options struct {
 	Clock   clock.Clock
 
 	MaxAge      time.Duration // the age fence; 0 disables it
-	MaxEmits    int           // give a message up after this many emits; 0: never
+	MaxEmits    int           // give a message up after this many emits…; 0: never
+	GiveUpAfter time.Duration // …once it has also been pending this long
 	Since       *int64        // overrides the resume point of the first subscription
 	Attachments bool
 	Reactions   bool
@@ -56,7 +57,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	e := &emitter{
 		account: o.Account, store: o.Store, out: o.Out, drops: o.Drops, log: o.Log,
-		clock: o.Clock, maxAge: o.MaxAge, maxEmits: o.MaxEmits, emitted: map[string]struct{}{},
+		clock: o.Clock, maxAge: o.MaxAge, maxEmits: o.MaxEmits, giveUp: o.GiveUpAfter, emitted: map[string]struct{}{},
 	}
 	s := &session{o: o, e: e, since: o.Since}
 	backoff := o.BackoffMin

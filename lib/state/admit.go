@@ -32,9 +32,10 @@ const (
 	Skip
 	// Fence: new and too old to answer as live; journalled as stale.
 	Fence
-	// GiveUp: emitted MaxEmits times and never finished; journalled as
-	// finished/dropped with reason "redelivery limit" so it stops
-	// holding the resume point back.
+	// GiveUp: emitted maxEmits times, pending for at least giveUpAfter,
+	// and never finished (a message that crashes the pipeline every
+	// time); journalled as finished/dropped with reason "redelivery
+	// limit" so it stops holding the resume point back.
 	GiveUp
 )
 
@@ -52,9 +53,12 @@ const ReasonRedeliveryLimit = "redelivery limit"
 // Admit journals a batch of arrivals in one write transaction and advances
 // the cursor to the highest rowid among them. Each arrival is marked
 // emitted before the caller writes it (a crash after the commit and before
-// the write costs one redelivery, never a loss). maxEmits ≤ 0 means no limit.
+// the write costs one redelivery, never a loss). A message is given up
+// only when it was emitted maxEmits times and first seen at least
+// giveUpAfter ago: a count alone would abandon healthy messages when the
+// pipeline restarts many times in a row. maxEmits ≤ 0 means never.
 // A key repeated within the batch gets Skip after its first arrival.
-func (s *Store) Admit(batch []Arrival, maxEmits int) ([]Admission, error) {
+func (s *Store) Admit(batch []Arrival, maxEmits int, giveUpAfter time.Duration) ([]Admission, error) {
 	out := make([]Admission, len(batch))
 	err := s.write(func(tx *sql.Tx) error {
 		now := s.now()
@@ -72,7 +76,7 @@ func (s *Store) Admit(batch []Arrival, maxEmits int) ([]Admission, error) {
 				continue
 			}
 			seen[a.Key] = true
-			adm, err := admitOne(tx, a, maxEmits, now)
+			adm, err := admitOne(tx, a, maxEmits, giveUpAfter, now)
 			if err != nil {
 				return err
 			}
@@ -92,7 +96,7 @@ func (s *Store) Admit(batch []Arrival, maxEmits int) ([]Admission, error) {
 	return out, nil
 }
 
-func admitOne(tx *sql.Tx, a Arrival, maxEmits int, now int64) (Admission, error) {
+func admitOne(tx *sql.Tx, a Arrival, maxEmits int, giveUpAfter time.Duration, now int64) (Admission, error) {
 	var prev Status
 	var emits int
 	var first int64
@@ -116,7 +120,7 @@ func admitOne(tx *sql.Tx, a Arrival, maxEmits int, now int64) (Admission, error)
 	case prev.Terminal():
 		known.Verdict = Skip
 		return known, nil
-	case maxEmits > 0 && emits >= maxEmits:
+	case maxEmits > 0 && emits >= maxEmits && now-first >= giveUpAfter.Milliseconds():
 		_, err = tx.Exec(`UPDATE journal SET status = 'finished', outcome = 'dropped', reason = ?, updated = ?
 			WHERE key = ?`, ReasonRedeliveryLimit, now, a.Key)
 		known.Verdict = GiveUp

@@ -3,10 +3,12 @@ package state
 import (
 	"fmt"
 	"testing"
+	"time"
 )
 
 func TestAdmitVerdicts(t *testing.T) {
-	s := openTest(t, t.TempDir(), newFakeClock())
+	clk := newFakeClock()
+	s := openTest(t, t.TempDir(), clk)
 	mustDo(t, s.SetCursor(5))
 	mustFinish := func(key string) {
 		t.Helper()
@@ -18,7 +20,7 @@ func TestAdmitVerdicts(t *testing.T) {
 		{Key: "A", RowID: 6, ChatID: 1},
 		{Key: "B", RowID: 7, ChatID: 1, Stale: true, StaleReason: "stale"},
 		{Key: "A", RowID: 6, ChatID: 2}, // joined to two chats: once is enough
-	}, 3)
+	}, 3, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,11 +42,11 @@ func TestAdmitVerdicts(t *testing.T) {
 
 	// After a restart: A is unfinished (redeliver), B stays fenced (skip),
 	// C is finished (skip). A lower batch never moves the cursor back.
-	if _, err := s.Admit([]Arrival{{Key: "C", RowID: 8}}, 3); err != nil {
+	if _, err := s.Admit([]Arrival{{Key: "C", RowID: 8}}, 3, 0); err != nil {
 		t.Fatal(err)
 	}
 	mustFinish("C")
-	got, err = s.Admit([]Arrival{{Key: "A", RowID: 6}, {Key: "B", RowID: 7}, {Key: "C", RowID: 8}}, 3)
+	got, err = s.Admit([]Arrival{{Key: "A", RowID: 6}, {Key: "B", RowID: 7}, {Key: "C", RowID: 8}}, 3, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,11 +58,16 @@ func TestAdmitVerdicts(t *testing.T) {
 		t.Errorf("cursor = %d; want 8", c)
 	}
 
-	// A message emitted maxEmits times without being finished is given up.
-	if got, _ := s.Admit([]Arrival{{Key: "A", RowID: 6}}, 3); got[0].Verdict != Redeliver {
+	// A message emitted maxEmits times is given up only once it has also
+	// been pending for giveUpAfter: quick restarts alone never do it.
+	if got, _ := s.Admit([]Arrival{{Key: "A", RowID: 6}}, 3, 0); got[0].Verdict != Redeliver {
 		t.Fatalf("third emit = %+v; want redeliver", got[0])
 	}
-	got, _ = s.Admit([]Arrival{{Key: "A", RowID: 6}}, 3)
+	if got, _ := s.Admit([]Arrival{{Key: "A", RowID: 6}}, 3, time.Hour); got[0].Verdict != Redeliver {
+		t.Fatalf("fourth arrival within the hour = %+v; want redeliver", got[0])
+	}
+	clk.Advance(time.Hour)
+	got, _ = s.Admit([]Arrival{{Key: "A", RowID: 6}}, 3, time.Hour)
 	if got[0].Verdict != GiveUp {
 		t.Errorf("fourth arrival = %+v; want give up", got[0])
 	}
@@ -74,7 +81,7 @@ func TestAdmitVerdicts(t *testing.T) {
 
 func TestForgetPositions(t *testing.T) {
 	s := openTest(t, t.TempDir(), newFakeClock())
-	if _, err := s.Admit([]Arrival{{Key: "OLD", RowID: 900}, {Key: "OLD2", RowID: 950}}, 0); err != nil {
+	if _, err := s.Admit([]Arrival{{Key: "OLD", RowID: 900}, {Key: "OLD2", RowID: 950}}, 0, 0); err != nil {
 		t.Fatal(err)
 	}
 	if r, _ := s.ResumePoint(); r != 899 {
@@ -89,7 +96,7 @@ func TestForgetPositions(t *testing.T) {
 		t.Errorf("OLD status = %q; want it kept (emitted)", st)
 	}
 	// Seen again at its new position, it is a redelivery and moves with it.
-	got, _ := s.Admit([]Arrival{{Key: "OLD", RowID: 12}}, 0)
+	got, _ := s.Admit([]Arrival{{Key: "OLD", RowID: 12}}, 0, 0)
 	if got[0].Verdict != Redeliver {
 		t.Errorf("OLD again = %+v; want redeliver", got[0])
 	}
@@ -110,7 +117,7 @@ func BenchmarkAdmit(b *testing.B) {
 			row++
 			batch[j] = Arrival{Key: fmt.Sprintf("G-%d", row), RowID: row, ChatID: 1}
 		}
-		if _, err := s.Admit(batch, 5); err != nil {
+		if _, err := s.Admit(batch, 5, 0); err != nil {
 			b.Fatal(err)
 		}
 	}
