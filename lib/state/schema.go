@@ -75,11 +75,41 @@ CREATE TABLE pairing_approved (
 	code     TEXT NOT NULL DEFAULT ''
 );
 `,
+	// 2: pending group history (history.go): group messages imsg-gate held
+	// back for lack of a mention, for imsg-route to show with the next
+	// dispatched message of the chat.
+	`
+CREATE TABLE group_history (
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	chat_key   TEXT NOT NULL,               -- "chat_id:N", or another canonical chat target
+	sender     TEXT NOT NULL,
+	body       TEXT NOT NULL,
+	created_at TEXT NOT NULL DEFAULT '',    -- the message's created_at, as imsg sent it
+	message_id TEXT NOT NULL DEFAULT '',    -- chat.db ROWID, as a string
+	guid       TEXT NOT NULL DEFAULT '',
+	added      INTEGER NOT NULL
+);
+CREATE INDEX group_history_chat ON group_history (chat_key, id);
+`,
+	// 3: agent transcripts (transcript.go): each session's exchanges with
+	// an HTTP model, for imsg-agent --openai.
+	`
+CREATE TABLE transcript (
+	id          INTEGER PRIMARY KEY AUTOINCREMENT,
+	session_key TEXT NOT NULL,
+	role        TEXT NOT NULL,               -- user, assistant
+	content     TEXT NOT NULL,
+	guid        TEXT NOT NULL DEFAULT '',    -- the inbound message an exchange answered
+	created     INTEGER NOT NULL
+);
+CREATE INDEX transcript_session ON transcript (session_key, id);
+CREATE INDEX transcript_guid ON transcript (session_key, guid) WHERE guid <> '';
+`,
 }
 
 // SchemaVersion is the schema version this package writes; it equals
 // len(migrations) (a test checks).
-const SchemaVersion = 1
+const SchemaVersion = 3
 
 // migrate applies the missing migrations in one write transaction, so two
 // processes opening a new file at once cannot both apply them.
