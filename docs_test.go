@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/imsg-toolkit/imsg/lib/gate"
 	"github.com/imsg-toolkit/imsg/lib/listen"
+	"github.com/imsg-toolkit/imsg/lib/pair"
 	"github.com/imsg-toolkit/imsg/lib/send"
 	"github.com/imsg-toolkit/imsg/lib/sim"
 	"github.com/imsg-toolkit/imsg/lib/tool"
@@ -18,6 +20,8 @@ import (
 var apps = map[string]func() *cli.App{
 	"imsg-sim":    sim.App,
 	"imsg-listen": listen.App,
+	"imsg-gate":   gate.App,
+	"imsg-pair":   pair.App,
 	"imsg-send":   send.App,
 }
 

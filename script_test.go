@@ -7,7 +7,9 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/imsg-toolkit/imsg/lib/gate"
 	"github.com/imsg-toolkit/imsg/lib/listen"
+	"github.com/imsg-toolkit/imsg/lib/pair"
 	"github.com/imsg-toolkit/imsg/lib/rpc/rpctest"
 	"github.com/imsg-toolkit/imsg/lib/send"
 	"github.com/imsg-toolkit/imsg/lib/sim"
@@ -19,6 +21,8 @@ import (
 var binaries = map[string]func() int{
 	"imsg-sim":    sim.Main,
 	"imsg-listen": listen.Main,
+	"imsg-gate":   gate.Main,
+	"imsg-pair":   pair.Main,
 	"imsg-send":   send.Main,
 	// a scripted imsg rpc for byte-level quirks; $IMSG_RPCTEST_SCRIPT names the script
 	"fake-imsg-rpc": rpctest.Main,
