@@ -18,6 +18,14 @@ var (
 // Stages call it once per input line; after that the scanning helpers below
 // may assume well-formed input.
 func Validate(line []byte) error {
+	if wellFormed(line) {
+		return nil
+	}
+	return validateSlow(line)
+}
+
+// validateSlow is Validate by encoding/json, which also words the error.
+func validateSlow(line []byte) error {
 	if !utf8.Valid(line) {
 		return errors.New("invalid UTF-8")
 	}

@@ -95,3 +95,17 @@ func FuzzSet(f *testing.F) {
 		}
 	})
 }
+
+// FuzzValidate checks Validate's fast scan against encoding/json.
+func FuzzValidate(f *testing.F) {
+	for _, s := range []string{`{"kind":"message","message":{"id":1,"text":"h\u00e9"}}`, `{}`,
+		`{"a":[1,-0.5e+3,true,false,null,"\u00e9\n"]}`, `{"a":01}`, `{"a":1.}`, `{"a":"\x01"}`, `{"a":"\q"}`,
+		`{"a" 1}`, `{"a":1,}`, `[1]`, ` {"a":{}} `, `{"a":"\ud800"}`, "{\"a\":\"\xff\"}", `{"a":tru}`, `{"a":-}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		if fast, slow := wellFormed(line), validateSlow(line) == nil; fast != slow {
+			t.Fatalf("wellFormed(%q) = %v; encoding/json says %v", line, fast, slow)
+		}
+	})
+}
