@@ -6,9 +6,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/imsg-toolkit/imsg/lib/agent"
 	"github.com/imsg-toolkit/imsg/lib/gate"
 	"github.com/imsg-toolkit/imsg/lib/listen"
 	"github.com/imsg-toolkit/imsg/lib/pair"
+	"github.com/imsg-toolkit/imsg/lib/route"
 	"github.com/imsg-toolkit/imsg/lib/send"
 	"github.com/imsg-toolkit/imsg/lib/sim"
 	"github.com/imsg-toolkit/imsg/lib/tool"
@@ -23,6 +25,8 @@ var apps = map[string]func() *cli.App{
 	"imsg-gate":   gate.App,
 	"imsg-pair":   pair.App,
 	"imsg-send":   send.App,
+	"imsg-route":  route.App,
+	"imsg-agent":  agent.App,
 }
 
 // golden compares got with the file at path, or rewrites the file when

@@ -7,9 +7,11 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/imsg-toolkit/imsg/lib/agent"
 	"github.com/imsg-toolkit/imsg/lib/gate"
 	"github.com/imsg-toolkit/imsg/lib/listen"
 	"github.com/imsg-toolkit/imsg/lib/pair"
+	"github.com/imsg-toolkit/imsg/lib/route"
 	"github.com/imsg-toolkit/imsg/lib/rpc/rpctest"
 	"github.com/imsg-toolkit/imsg/lib/send"
 	"github.com/imsg-toolkit/imsg/lib/sim"
@@ -24,6 +26,8 @@ var binaries = map[string]func() int{
 	"imsg-gate":   gate.Main,
 	"imsg-pair":   pair.Main,
 	"imsg-send":   send.Main,
+	"imsg-route":  route.Main,
+	"imsg-agent":  agent.Main,
 	// a scripted imsg rpc for byte-level quirks; $IMSG_RPCTEST_SCRIPT names the script
 	"fake-imsg-rpc": rpctest.Main,
 }

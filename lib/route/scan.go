@@ -1,0 +1,194 @@
+package route
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+)
+
+// The helpers here read a validated JSON object in one pass, without
+// decoding what the stage does not need: imsg-route reads a dozen fields of
+// every record and must keep up with hundreds of thousands of records a
+// second. Input is always checked with record.Validate first, so they may
+// assume well-formed JSON.
+
+// eachField calls fn with every top-level key and raw value of obj, in
+// order, until fn returns false. Keys are raw (still quoted-escaped when
+// they contain a backslash; see keyIs).
+func eachField(obj []byte, fn func(key, val []byte) bool) {
+	i := skipSpace(obj, 0)
+	if i >= len(obj) || obj[i] != '{' {
+		return
+	}
+	i++
+	for {
+		i = skipSpace(obj, i)
+		if i >= len(obj) || obj[i] == '}' {
+			return
+		}
+		if obj[i] == ',' {
+			i++
+			continue
+		}
+		ks := i
+		ke := skipString(obj, i)
+		i = skipSpace(obj, ke)
+		i++ // ':'
+		i = skipSpace(obj, i)
+		vs := i
+		i = skipValue(obj, i)
+		if !fn(obj[ks+1:ke-1], obj[vs:i]) {
+			return
+		}
+	}
+}
+
+// eachElement calls fn with every raw element of a JSON array.
+func eachElement(arr []byte, fn func(val []byte) bool) {
+	i := skipSpace(arr, 0)
+	if i >= len(arr) || arr[i] != '[' {
+		return
+	}
+	i++
+	for {
+		i = skipSpace(arr, i)
+		if i >= len(arr) || arr[i] == ']' {
+			return
+		}
+		if arr[i] == ',' {
+			i++
+			continue
+		}
+		vs := i
+		i = skipValue(arr, i)
+		if !fn(arr[vs:i]) {
+			return
+		}
+	}
+}
+
+// keyName is a raw key as a string, unescaped when needed.
+func keyName(raw []byte) string {
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw)
+	}
+	var s string
+	q := make([]byte, 0, len(raw)+2)
+	q = append(append(append(q, '"'), raw...), '"')
+	if json.Unmarshal(q, &s) != nil {
+		return ""
+	}
+	return s
+}
+
+// str returns a raw value as a string: the unescaped text of a JSON
+// string, a number's digits (imsg sends reply_to_id either way), "" for
+// anything else.
+func str(raw []byte) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	switch c := raw[0]; {
+	case c == '"':
+		if bytes.IndexByte(raw, '\\') < 0 {
+			return string(raw[1 : len(raw)-1])
+		}
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			return ""
+		}
+		return s
+	case c == '-' || c >= '0' && c <= '9':
+		return string(raw)
+	}
+	return ""
+}
+
+// num returns a raw integer value; strings of digits count too.
+func num(raw []byte) int64 {
+	if len(raw) > 0 && raw[0] == '"' {
+		raw = raw[1 : len(raw)-1]
+	}
+	n, err := strconv.ParseInt(string(raw), 10, 64)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(string(raw), 64)
+		if ferr != nil {
+			return 0
+		}
+		return int64(f)
+	}
+	return n
+}
+
+// boolean reports whether a raw value is true.
+func boolean(raw []byte) bool { return string(raw) == "true" }
+
+// isNull reports a missing or null value.
+func isNull(raw []byte) bool { return len(raw) == 0 || string(raw) == "null" }
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the offset just past the string starting at b[i]. It
+// jumps from quote to quote (IndexByte is vectorised) and counts the
+// backslashes before each: an even number means the quote is not escaped.
+func skipString(b []byte, i int) int {
+	i++
+	for {
+		j := bytes.IndexByte(b[i:], '"')
+		if j < 0 {
+			return len(b)
+		}
+		i += j
+		n := 0
+		for k := i - 1; b[k] == '\\'; k-- {
+			n++ // the opening quote stops this loop
+		}
+		if n%2 == 0 {
+			return i + 1
+		}
+		i++
+	}
+}
+
+// skipValue returns the offset just past the value starting at b[i].
+func skipValue(b []byte, i int) int {
+	if i >= len(b) {
+		return i
+	}
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				i = skipString(b, i)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return i
+	default:
+		for i < len(b) {
+			switch b[i] {
+			case ',', '}', ']', ' ', '\t', '\n', '\r':
+				return i
+			}
+			i++
+		}
+		return i
+	}
+}
