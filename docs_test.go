@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/imsg-toolkit/imsg/lib/agent"
+	"github.com/imsg-toolkit/imsg/lib/chunk"
 	"github.com/imsg-toolkit/imsg/lib/gate"
 	"github.com/imsg-toolkit/imsg/lib/listen"
 	"github.com/imsg-toolkit/imsg/lib/pair"
@@ -21,6 +22,7 @@ import (
 // completions.
 var apps = map[string]func() *cli.App{
 	"imsg-sim":    sim.App,
+	"imsg-chunk":  chunk.App,
 	"imsg-listen": listen.App,
 	"imsg-gate":   gate.App,
 	"imsg-pair":   pair.App,

@@ -8,6 +8,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/imsg-toolkit/imsg/lib/agent"
+	"github.com/imsg-toolkit/imsg/lib/chunk"
 	"github.com/imsg-toolkit/imsg/lib/gate"
 	"github.com/imsg-toolkit/imsg/lib/listen"
 	"github.com/imsg-toolkit/imsg/lib/pair"
@@ -22,6 +23,7 @@ import (
 // the real commands, in real pipes, without a separate build step.
 var binaries = map[string]func() int{
 	"imsg-sim":    sim.Main,
+	"imsg-chunk":  chunk.Main,
 	"imsg-listen": listen.Main,
 	"imsg-gate":   gate.Main,
 	"imsg-pair":   pair.Main,
