@@ -1,0 +1,10 @@
+# fish completion for imsg-gateway (a script; written by hand)
+complete -c imsg-gateway -l config -r -F -d 'configuration file passed to every stage'
+complete -c imsg-gateway -l account -x -d 'account to run'
+complete -c imsg-gateway -l state-dir -r -F -d 'directory of the state database'
+complete -c imsg-gateway -l agent -x -a 'echo exec: openai:' -d 'echo, exec:COMMAND or openai:URL'
+complete -c imsg-gateway -l receipts -r -F -d 'append receipts to FILE'
+complete -c imsg-gateway -l drops -r -F -d 'append dropped records to FILE'
+complete -c imsg-gateway -l grace -x -d 'seconds stages may drain after a stop signal'
+complete -c imsg-gateway -l bin -r -F -d 'directory of the stages'
+complete -c imsg-gateway -l help -d 'show usage'
