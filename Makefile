@@ -27,7 +27,7 @@ man completions: ## regenerate man pages and completions only
 bench: build ## measure throughput and latency side by side (see scripts/bench)
 	sh scripts/bench
 
-demo: build ## run the simulator and imsg-listen; inject messages and watch records appear
+demo: build ## run the gateway on the simulator; inject messages and watch the replies
 	sh scripts/demo
 
 lint: ## vet, format check, shellcheck
