@@ -8,6 +8,7 @@ import (
 
 	"github.com/imsg-toolkit/imsg/lib/agent"
 	"github.com/imsg-toolkit/imsg/lib/chunk"
+	"github.com/imsg-toolkit/imsg/lib/fetch"
 	"github.com/imsg-toolkit/imsg/lib/gate"
 	"github.com/imsg-toolkit/imsg/lib/listen"
 	"github.com/imsg-toolkit/imsg/lib/pair"
@@ -29,6 +30,7 @@ var apps = map[string]func() *cli.App{
 	"imsg-send":   send.App,
 	"imsg-route":  route.App,
 	"imsg-agent":  agent.App,
+	"imsg-fetch":  fetch.App,
 }
 
 // golden compares got with the file at path, or rewrites the file when

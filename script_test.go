@@ -9,6 +9,7 @@ import (
 
 	"github.com/imsg-toolkit/imsg/lib/agent"
 	"github.com/imsg-toolkit/imsg/lib/chunk"
+	"github.com/imsg-toolkit/imsg/lib/fetch"
 	"github.com/imsg-toolkit/imsg/lib/gate"
 	"github.com/imsg-toolkit/imsg/lib/listen"
 	"github.com/imsg-toolkit/imsg/lib/pair"
@@ -30,6 +31,7 @@ var binaries = map[string]func() int{
 	"imsg-send":   send.Main,
 	"imsg-route":  route.Main,
 	"imsg-agent":  agent.Main,
+	"imsg-fetch":  fetch.Main,
 	// a scripted imsg rpc for byte-level quirks; $IMSG_RPCTEST_SCRIPT names the script
 	"fake-imsg-rpc": rpctest.Main,
 }
