@@ -22,6 +22,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/imsg-toolkit/imsg/lib/record"
 	"github.com/imsg-toolkit/imsg/lib/state"
@@ -51,17 +52,44 @@ type Job struct {
 	SenderID     string // as imsg sent it
 	Body         string // route.body: the text with its context, for a model
 	HistoryLimit int
+
+	// Media are the attachments imsg-fetch made available as local files
+	// (its media entries with status ok); MediaBody is its placeholder for
+	// an attachment-only message ("<media:image>").
+	Media     []Media
+	MediaBody string
+}
+
+// Media is one attachment the agent can open.
+type Media struct {
+	Path string `json:"path"`
+	Mime string `json:"mime"`
+}
+
+// mediaNote lists the attachments for a text-only agent, one line each.
+func (j *Job) mediaNote() string {
+	var b strings.Builder
+	for _, m := range j.Media {
+		b.WriteString("\n[attachment: " + m.Path)
+		if m.Mime != "" {
+			b.WriteString(" (" + m.Mime + ")")
+		}
+		b.WriteString("]")
+	}
+	return b.String()
 }
 
 // IsGroup reports whether the message came from a group chat.
 func (j *Job) IsGroup() bool { return j.ChatType == "group" }
 
-// Prompt is what a model is asked: the routed body, else the text.
+// Prompt is what a model is asked: the routed body, else the text, with
+// the local paths of its attachments.
 func (j *Job) Prompt() string {
-	if j.Body != "" {
-		return j.Body
+	p := j.Body
+	if p == "" {
+		p = j.Text
 	}
-	return j.Text
+	return p + j.mediaNote()
 }
 
 // Runner answers messages. Answer returns the reply text ("" for no
@@ -74,8 +102,19 @@ type Runner interface {
 // was sent.
 type Echo struct{}
 
-// Answer returns the message text.
-func (Echo) Answer(_ context.Context, j *Job) (string, error) { return j.Text, nil }
+// Answer returns the message text, and for each attachment the local file
+// the agent was given. The object replacement characters Messages puts in
+// the text where attachments sit are left out.
+func (Echo) Answer(_ context.Context, j *Job) (string, error) {
+	if len(j.Media) == 0 && j.MediaBody == "" {
+		return j.Text, nil
+	}
+	text := strings.TrimSpace(strings.ReplaceAll(j.Text, "\uFFFC", ""))
+	if text == "" {
+		text = j.MediaBody
+	}
+	return strings.TrimSpace(text + j.mediaNote()), nil
+}
 
 // Reply is the reply record imsg-agent writes (record.Reply plus the
 // agent's own fields).
@@ -128,7 +167,13 @@ type routed struct {
 		ChatName string      `json:"chat_name"`
 		Text     string      `json:"text"`
 	} `json:"message"`
-	Route *struct {
+	Media []struct {
+		Path   string `json:"path"`
+		Mime   string `json:"mime"`
+		Status string `json:"status"`
+	} `json:"media"`
+	MediaBody string `json:"media_body"`
+	Route     *struct {
 		AgentID      string      `json:"agent_id"`
 		SessionKey   string      `json:"session_key"`
 		To           string      `json:"to"`
@@ -162,6 +207,12 @@ func ParseJob(line []byte, n int) (*Job, error) {
 		ChatType: r.Route.ChatType, Sender: r.Route.Sender, SenderID: r.Route.SenderID,
 		Body: r.Route.Body, HistoryLimit: DefaultHistoryLimit,
 	}
+	for _, m := range r.Media {
+		if m.Status == "ok" && m.Path != "" {
+			j.Media = append(j.Media, Media{Path: m.Path, Mime: m.Mime})
+		}
+	}
+	j.MediaBody = r.MediaBody
 	if r.Route.HistoryLimit != "" {
 		j.HistoryLimit = max(int(intOf(r.Route.HistoryLimit)), 0)
 	}

@@ -75,10 +75,11 @@ answer already recorded for it, without asking the model twice.`
 		"**IMSG_MODEL**\n: as **--model**.\n\n" +
 		"**OPENAI_API_KEY**\n: the API key for **--openai**, sent as a bearer token (**--api-key-file** wins).\n\n" +
 		"**IMSG_TEXT**, **IMSG_BODY**, **IMSG_SENDER**, **IMSG_SENDER_ID**, **IMSG_SESSION_KEY**, **IMSG_AGENT_ID**, **IMSG_TO**, " +
-		"**IMSG_CHAT_ID**, **IMSG_CHAT_NAME**, **IMSG_CHAT_TYPE**, **IMSG_IS_GROUP**, **IMSG_GUID**, **IMSG_ACCOUNT**, **IMSG_HISTORY_LIMIT**\n" +
+		"**IMSG_CHAT_ID**, **IMSG_CHAT_NAME**, **IMSG_CHAT_TYPE**, **IMSG_IS_GROUP**, **IMSG_GUID**, **IMSG_ACCOUNT**, **IMSG_HISTORY_LIMIT**, **IMSG_MEDIA**\n" +
 		": set for an **--exec** command: the message text, the route's body (the text with its context), the " +
 		"normalised and the raw sender, the session key, the agent id, the reply target, the chat id, name and type " +
-		"(direct or group), **true** or **false**, the message guid, the account and the transcript limit."
+		"(direct or group), **true** or **false**, the message guid, the account, the transcript limit, and the " +
+		"local files of the message's attachments from **imsg-fetch**(1), one per line."
 	app.Metadata[tool.MetaFiles] = "*~/.local/state/imsg/ACCOUNT.db*\n: the account's state database, where **--openai** keeps each session's transcript."
 	app.Metadata[tool.MetaExamples] = "Try a pipeline without a model:\n\n" +
 		"    imsg-listen | imsg-gate | imsg-route | imsg-agent --echo | imsg-chunk | imsg-send\n\n" +

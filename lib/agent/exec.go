@@ -148,6 +148,15 @@ func (c *capped) String() string {
 }
 
 // Env is the environment a command gets for j, on top of imsg-agent's own.
+// mediaPaths lists the attachments' local files, one per line.
+func mediaPaths(j *Job) string {
+	paths := make([]string, len(j.Media))
+	for i, m := range j.Media {
+		paths[i] = m.Path
+	}
+	return strings.Join(paths, "\n")
+}
+
 func Env(j *Job) []string {
 	group := "false"
 	if j.IsGroup() {
@@ -168,6 +177,7 @@ func Env(j *Job) []string {
 		{"IMSG_IS_GROUP", group},
 		{"IMSG_GUID", j.GUID},
 		{"IMSG_HISTORY_LIMIT", strconv.Itoa(j.HistoryLimit)},
+		{"IMSG_MEDIA", mediaPaths(j)},
 	}
 	out := make([]string, len(vars))
 	for i, kv := range vars {
