@@ -44,6 +44,7 @@ complete -r -c imsg-sim -n '__fish_imsg-sim_no_subcommand' -a 'rpc' -d 'serve im
 complete -c imsg-sim -n '__fish_seen_subcommand_from rpc' -l db -r -d 'use `PATH` as chat.db'
 complete -c imsg-sim -n '__fish_seen_subcommand_from rpc' -f -l poll -r -d 'look for new rows every `DURATION`'
 complete -c imsg-sim -n '__fish_seen_subcommand_from rpc' -f -l faults -r -d 'act out failures, a comma `LIST` of: crash-after=N, send-delay=DUR, send-fail=always|N, send-hang, fda, fda-banner, no-rpc, ghost-row, early-notify, send-no-id'
+complete -c imsg-sim -n '__fish_seen_subcommand_from rpc' -l trace -r -d 'append a timestamped line to `FILE` for each notification written and each send received (benchmarks)'
 complete -c imsg-sim -n '__fish_seen_subcommand_from init' -f -l help -s h -d 'show help'
 complete -r -c imsg-sim -n '__fish_imsg-sim_no_subcommand' -a 'init' -d 'create an empty chat.db'
 complete -c imsg-sim -n '__fish_seen_subcommand_from init' -l db -r -d 'use `PATH` as chat.db'

@@ -46,6 +46,9 @@ const environment = `**IMSG_SIM_SEED**
 **IMSG_SIM_POLL**
 : poll interval of **rpc** subscriptions (Go duration, default 250ms).
 
+**IMSG_SIM_TRACE**
+: as **rpc --trace**: a file for timestamped notification and send events.
+
 **IMSG_SIM_FAULTS**
 : fault switches of **rpc**: ` + FaultNames + `.
 
@@ -161,6 +164,8 @@ func rpcCommand() *cli.Command {
 				Usage: "look for new rows every `DURATION`"},
 			&cli.StringFlag{Name: "faults", EnvVars: []string{"IMSG_SIM_FAULTS"},
 				Usage: "act out failures, a comma `LIST` of: " + FaultNames},
+			&cli.StringFlag{Name: "trace", EnvVars: []string{"IMSG_SIM_TRACE"}, TakesFile: true,
+				Usage: "append a timestamped line to `FILE` for each notification written and each send received (benchmarks)"},
 		},
 		Action: func(c *cli.Context) error {
 			f, err := ParseFaults(c.String("faults"))
@@ -171,7 +176,16 @@ func rpcCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return RPC(c.Context, Options{DB: dbPath(c), Poll: c.Duration("poll"), Faults: f, Clock: clk, Stderr: c.App.ErrWriter},
+			opt := Options{DB: dbPath(c), Poll: c.Duration("poll"), Faults: f, Clock: clk, Stderr: c.App.ErrWriter}
+			if path := c.String("trace"); path != "" {
+				tf, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+				if err != nil {
+					return tool.WithCode(tool.ExitUsage, err)
+				}
+				defer tf.Close()
+				opt.Trace = tf
+			}
+			return RPC(c.Context, opt,
 				c.App.Reader, c.App.Writer)
 		},
 	}

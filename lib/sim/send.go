@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -234,6 +235,10 @@ func checkService(s string) bool { return s == "imessage" || s == "sms" || s == 
 // sendRPC is the send method: 0.9's validation order and error strings
 // (§1.4), then the delivery.
 func (s *Server) sendRPC(ctx context.Context, p params) reply {
+	if s.opt.Trace != nil {
+		text, _ := p.str("text")
+		s.trace("send", text, 0)
+	}
 	req := sendRequest{Service: "auto", Region: "US"}
 	if p.has("service") {
 		v, _ := p.str("service")
@@ -301,4 +306,21 @@ func (s *Server) sendRPC(ctx context.Context, p params) reply {
 		return reply{err: internalError(err.Error())}
 	}
 	return reply{result: res}
+}
+
+// trace writes one event line for Options.Trace: one Write each, so lines
+// from the two simulators of a pipeline (listen's and send's) never mix in
+// a file opened for appending.
+// rowAt is the row's own date (the message's created_at), when known.
+func (s *Server) trace(event, text string, rowAt int64) {
+	if s.opt.Trace == nil {
+		return
+	}
+	b, _ := json.Marshal(struct {
+		Event string `json:"event"`
+		Text  string `json:"text"`
+		At    int64  `json:"at"`
+		RowAt int64  `json:"row_at,omitempty"`
+	}{event, text, time.Now().UnixNano(), rowAt})
+	s.opt.Trace.Write(append(b, '\n'))
 }

@@ -30,6 +30,10 @@ type Options struct {
 	Clock  clock.Clock // dates of sent rows; nil = wall clock
 	Stderr io.Writer   // diagnostics; nil = discard
 	Exit   func(int)   // how crash-after ends the process; nil = os.Exit
+	// Trace, when set, gets one line per notification written and per send
+	// received, with the wall-clock time in nanoseconds, so a benchmark can
+	// measure what a pipeline adds between the two (scripts/bench).
+	Trace io.Writer
 }
 
 // Server is one `imsg rpc` session: requests are read and answered strictly

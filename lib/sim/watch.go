@@ -203,7 +203,17 @@ func (s *Server) poll(sub *subscription) (int, error) {
 		}
 		lines = append(lines, b)
 	}
-	return len(rows), s.out.writeNotes(lines)
+	if err := s.out.writeNotes(lines); err != nil {
+		return 0, err
+	}
+	for i := range msgs {
+		var rowAt int64
+		if t, err := imsg.ParseTime(msgs[i].CreatedAt); err == nil {
+			rowAt = t.UnixNano()
+		}
+		s.trace("notify", msgs[i].Text, rowAt)
+	}
+	return len(rows), nil
 }
 
 // emit applies the participant and date filters and the link-preview
