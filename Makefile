@@ -22,7 +22,7 @@ golden: ## rewrite goldens (testscripts, man pages, completions); review the dif
 	IMSG_UPDATE=1 $(GO) test ./... ; git diff --stat -- testdata man completions
 
 man completions: ## regenerate man pages and completions only
-	IMSG_UPDATE=1 $(GO) test -run 'TestManPages|TestCompletions' .
+	IMSG_UPDATE=1 $(GO) test -run 'TestManPages|TestCompletions' ./lib/e2e
 
 bench: build ## measure throughput and latency side by side (see scripts/bench)
 	sh scripts/bench

@@ -1,4 +1,8 @@
-package imsg_test
+// Package e2e tests the toolkit end to end: the real binaries in real
+// pipes (testscript goldens under testdata/script), the generated man pages
+// and completions, the gateway script on the simulator, and the chaos test.
+// It holds tests only.
+package e2e
 
 import (
 	"os"
@@ -18,6 +22,10 @@ import (
 	"github.com/imsg-toolkit/imsg/lib/send"
 	"github.com/imsg-toolkit/imsg/lib/sim"
 )
+
+// root is the repository's top directory, where testdata, scripts, man and
+// completions live.
+var root = filepath.Join("..", "..")
 
 // binaries maps each command name to its in-process entry point; testscript
 // puts a copy of the test binary on $PATH under each name, so scripts run
@@ -47,12 +55,12 @@ func TestMain(m *testing.M) {
 // TestScript runs every testdata/script/*.txtar. Set IMSG_UPDATE=1 to rewrite
 // the golden sections in place (then review the diff).
 func TestScript(t *testing.T) {
-	scripts, err := filepath.Abs("scripts")
+	scripts, err := filepath.Abs(filepath.Join(root, "scripts"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	testscript.Run(t, testscript.Params{
-		Dir:                 filepath.Join("testdata", "script"),
+		Dir:                 filepath.Join(root, "testdata", "script"),
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		UpdateScripts:       os.Getenv("IMSG_UPDATE") != "",

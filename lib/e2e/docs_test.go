@@ -1,4 +1,4 @@
-package imsg_test
+package e2e
 
 import (
 	"os"
@@ -56,16 +56,16 @@ func golden(t *testing.T, path string, got []byte) {
 }
 
 func TestEveryBinaryHasDocs(t *testing.T) {
-	dirs, err := os.ReadDir("cmd")
+	dirs, err := os.ReadDir(filepath.Join(root, "cmd"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, d := range dirs {
 		if _, ok := apps[d.Name()]; !ok {
-			t.Errorf("cmd/%s has no entry in apps (docs_test.go)", d.Name())
+			t.Errorf("cmd/%s has no entry in apps (lib/e2e/docs_test.go)", d.Name())
 		}
 		if _, ok := binaries[d.Name()]; !ok {
-			t.Errorf("cmd/%s has no entry in binaries (script_test.go)", d.Name())
+			t.Errorf("cmd/%s has no entry in binaries (lib/e2e/script_test.go)", d.Name())
 		}
 	}
 }
@@ -76,10 +76,10 @@ func TestManPages(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		golden(t, filepath.Join("man", name+".1"), []byte(page))
+		golden(t, filepath.Join(root, "man", name+".1"), []byte(page))
 	}
 	// Hand-written pages: man/<page>.md renders to man/<page>.
-	sources, _ := filepath.Glob(filepath.Join("man", "*.md"))
+	sources, _ := filepath.Glob(filepath.Join(root, "man", "*.md"))
 	for _, src := range sources {
 		md, err := os.ReadFile(src)
 		if err != nil {
@@ -91,12 +91,12 @@ func TestManPages(t *testing.T) {
 
 func TestCompletions(t *testing.T) {
 	for name, app := range apps {
-		golden(t, filepath.Join("completions", "bash", name), []byte(tool.BashCompletion(app())))
-		golden(t, filepath.Join("completions", "zsh", "_"+name), []byte(tool.ZshCompletion(app())))
+		golden(t, filepath.Join(root, "completions", "bash", name), []byte(tool.BashCompletion(app())))
+		golden(t, filepath.Join(root, "completions", "zsh", "_"+name), []byte(tool.ZshCompletion(app())))
 		fish, err := tool.FishCompletion(app())
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		golden(t, filepath.Join("completions", "fish", name+".fish"), []byte(fish))
+		golden(t, filepath.Join(root, "completions", "fish", name+".fish"), []byte(fish))
 	}
 }

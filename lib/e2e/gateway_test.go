@@ -1,4 +1,4 @@
-package imsg_test
+package e2e
 
 import (
 	"bytes"
@@ -43,7 +43,7 @@ func TestGatewayAttachment(t *testing.T) {
 	}
 	run("imsg-sim", "init", "--db", db)
 
-	script, _ := filepath.Abs(filepath.Join("scripts", "imsg-gateway"))
+	script, _ := filepath.Abs(filepath.Join(root, "scripts", "imsg-gateway"))
 	var stderr bytes.Buffer
 	gw := exec.Command("sh", script, "--config", config, "--state-dir", stateDir, "--agent", "echo")
 	gw.Env = env

@@ -1,4 +1,4 @@
-package imsg_test
+package e2e
 
 import (
 	"bytes"
@@ -46,7 +46,7 @@ func TestGatewayChaos(t *testing.T) {
 
 	dir := t.TempDir()
 	db := filepath.Join(dir, "chat.db")
-	gatewayScript, _ := filepath.Abs(filepath.Join("scripts", "imsg-gateway"))
+	gatewayScript, _ := filepath.Abs(filepath.Join(root, "scripts", "imsg-gateway"))
 	config := filepath.Join(dir, "config.json5")
 	senders := []string{"+15550000001", "+15550000002", "friend@example.com", "+447700900123"}
 	quoted, _ := json.Marshal(senders)
