@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/imsg-toolkit/imsg/lib/record"
 )
 
 // span is the byte range of a top-level value in a record; s < 0 when
@@ -26,13 +28,13 @@ type replyFields struct {
 func scanFields(obj []byte) replyFields {
 	none := span{-1, -1}
 	f := replyFields{none, none, none, none, none, none, none, none, none}
-	i := skipWS(obj, 0)
+	i := record.SkipSpace(obj, 0)
 	if i >= len(obj) || obj[i] != '{' {
 		return f
 	}
 	i++
 	for {
-		i = skipWS(obj, i)
+		i = record.SkipSpace(obj, i)
 		if i >= len(obj) || obj[i] == '}' {
 			return f
 		}
@@ -41,11 +43,11 @@ func scanFields(obj []byte) replyFields {
 			continue
 		}
 		ks := i
-		i = endString(obj, i)
+		i = record.SkipString(obj, i)
 		key := obj[ks:i]
-		i = skipWS(obj, i) + 1 // ':'
-		vs := skipWS(obj, i)
-		i = endValue(obj, vs)
+		i = record.SkipSpace(obj, i) + 1 // ':'
+		vs := record.SkipSpace(obj, i)
+		i = record.SkipValue(obj, vs)
 		v := span{vs, i}
 		switch keyName(key) {
 		case "kind":
@@ -101,70 +103,6 @@ func keyName(q []byte) string {
 		return ""
 	}
 	return s
-}
-
-func skipWS(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// endString returns the offset just past the string that starts at b[i].
-func endString(b []byte, i int) int {
-	i++
-	for {
-		k := bytes.IndexByte(b[i:], '"')
-		if k < 0 {
-			return len(b)
-		}
-		j := i + k
-		n := 0 // backslashes right before the quote
-		for j-n-1 >= i && b[j-n-1] == '\\' {
-			n++
-		}
-		if n%2 == 0 {
-			return j + 1
-		}
-		i = j + 1
-	}
-}
-
-// endValue returns the offset just past the value that starts at b[i].
-func endValue(b []byte, i int) int {
-	if i >= len(b) {
-		return i
-	}
-	switch b[i] {
-	case '"':
-		return endString(b, i)
-	case '{', '[':
-		depth := 0
-		for i < len(b) {
-			switch b[i] {
-			case '"':
-				i = endString(b, i)
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-			i++
-		}
-		return i
-	}
-	for i < len(b) {
-		switch b[i] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			return i
-		}
-		i++
-	}
-	return i
 }
 
 // stringValue decodes a JSON string value of a validated record; ok is

@@ -30,8 +30,8 @@ func FuzzAppendString(f *testing.F) {
 	f.Add("\"\\\n\u2028\xff")
 	f.Fuzz(func(t *testing.T, s string) {
 		want, _ := record.Marshal(s)
-		if got := appendString(nil, s); string(got) != string(want) {
-			t.Errorf("appendString(%q) = %s; want %s", s, got, want)
+		if got := record.AppendString(nil, s); string(got) != string(want) {
+			t.Errorf("record.AppendString(%q) = %s; want %s", s, got, want)
 		}
 	})
 }

@@ -23,14 +23,14 @@ import (
 // One pass over the bytes instead of encoding/json's reflection: this runs
 // for every record of the stream.
 func decodePayload(raw []byte, withAttachments bool) (*imsg.Message, error) {
-	i := skipSpace(raw, 0)
+	i := record.SkipSpace(raw, 0)
 	if i >= len(raw) || raw[i] != '{' {
 		return nil, errors.New(`"message" is not an object`)
 	}
 	m := &imsg.Message{}
 	i++
 	for {
-		i = skipSpace(raw, i)
+		i = record.SkipSpace(raw, i)
 		if i >= len(raw) || raw[i] == '}' {
 			return m, nil
 		}
@@ -39,15 +39,15 @@ func decodePayload(raw []byte, withAttachments bool) (*imsg.Message, error) {
 			continue
 		}
 		ks := i
-		i = skipString(raw, i)
+		i = record.SkipString(raw, i)
 		key, err := unquote(raw[ks:i])
 		if err != nil {
 			return nil, err
 		}
-		i = skipSpace(raw, i) + 1 // ':'
-		i = skipSpace(raw, i)
+		i = record.SkipSpace(raw, i) + 1 // ':'
+		i = record.SkipSpace(raw, i)
 		vs := i
-		i = skipValue(raw, i)
+		i = record.SkipValue(raw, i)
 		if err := setField(m, key, raw[vs:i], withAttachments); err != nil {
 			return nil, fmt.Errorf("message.%s: %w", key, err)
 		}
@@ -189,7 +189,7 @@ func stringsValue(v []byte, dst *[]string) error {
 	i := 1
 	out := []string{}
 	for {
-		i = skipSpace(v, i)
+		i = record.SkipSpace(v, i)
 		if i >= len(v) || v[i] == ']' {
 			*dst = out
 			return nil
@@ -199,7 +199,7 @@ func stringsValue(v []byte, dst *[]string) error {
 			continue
 		}
 		s := i
-		i = skipValue(v, i)
+		i = record.SkipValue(v, i)
 		var e string
 		if err := stringValue(v[s:i], &e); err != nil || isNull(v[s:i]) {
 			return fmt.Errorf("expected array of strings, got %s in it", jsonType(v[s:i]))
@@ -224,72 +224,6 @@ func unquote(q []byte) (string, error) {
 	return string(inner), nil
 }
 
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// skipString returns the offset just past the string starting at b[i]. It
-// jumps from quote to quote (bytes.IndexByte is vectorised), since message
-// text is most of a record's bytes.
-func skipString(b []byte, i int) int {
-	i++
-	for {
-		j := bytes.IndexByte(b[i:], '"')
-		if j < 0 {
-			return len(b)
-		}
-		k := i + j
-		n := 0 // backslashes in front: an odd number escapes the quote
-		for p := k - 1; p >= i && b[p] == '\\'; p-- {
-			n++
-		}
-		if n%2 == 0 {
-			return k + 1
-		}
-		i = k + 1
-	}
-}
-
-// skipValue returns the offset just past the value starting at b[i].
-func skipValue(b []byte, i int) int {
-	if i >= len(b) {
-		return i
-	}
-	switch b[i] {
-	case '"':
-		return skipString(b, i)
-	case '{', '[':
-		depth := 0
-		for i < len(b) {
-			switch b[i] {
-			case '"':
-				i = skipString(b, i)
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-			i++
-		}
-		return i
-	}
-	for i < len(b) {
-		switch b[i] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			return i
-		}
-		i++
-	}
-	return i
-}
-
 // top is where the fields the gate reads sit in a record.
 type top struct {
 	kind, account, message, listen []byte // raw values; nil when absent
@@ -300,13 +234,13 @@ type top struct {
 // (the last of a repeated key wins, as in record.Field).
 func scanTop(obj []byte) top {
 	var t top
-	i := skipSpace(obj, 0)
+	i := record.SkipSpace(obj, 0)
 	if i >= len(obj) || obj[i] != '{' {
 		return t
 	}
 	i++
 	for {
-		i = skipSpace(obj, i)
+		i = record.SkipSpace(obj, i)
 		if i >= len(obj) || obj[i] == '}' {
 			return t
 		}
@@ -315,12 +249,12 @@ func scanTop(obj []byte) top {
 			continue
 		}
 		ks := i
-		i = skipString(obj, i)
+		i = record.SkipString(obj, i)
 		key := obj[ks:i]
-		i = skipSpace(obj, i) + 1
-		i = skipSpace(obj, i)
+		i = record.SkipSpace(obj, i) + 1
+		i = record.SkipSpace(obj, i)
 		vs := i
-		i = skipValue(obj, i)
+		i = record.SkipValue(obj, i)
 		v := obj[vs:i]
 		switch string(key) {
 		case `"kind"`:

@@ -163,7 +163,7 @@ func (e *emitter) emit(ev rpc.Event, firstSeen time.Time, redelivery bool) error
 	buf = append(buf, `{"kind":`...)
 	buf = strconv.AppendQuote(buf, kind)
 	buf = append(buf, `,"account":`...)
-	buf = appendJSONString(buf, e.account)
+	buf = record.AppendString(buf, e.account)
 	buf = append(buf, `,"message":`...)
 	buf = append(buf, ev.Raw...)
 	buf = append(buf, `,"listen":{"received_at":`...)
@@ -187,18 +187,13 @@ func (e *emitter) drop(raw []byte, reason, detail string) {
 		payload, _ = record.Marshal(string(raw))
 	}
 	rec := []byte(`{"kind":"message","account":`)
-	rec = appendJSONString(rec, e.account)
+	rec = record.AppendString(rec, e.account)
 	rec = append(rec, `,"message":`...)
 	rec = append(rec, payload...)
 	rec = append(rec, '}')
 	if err := e.drops.WriteRaw(record.Drop(rec, "imsg-listen", reason)); err != nil {
 		e.log.Errorf("--drops: %v", err)
 	}
-}
-
-func appendJSONString(buf []byte, s string) []byte {
-	b, _ := record.Marshal(s)
-	return append(buf, b...)
 }
 
 func senderOf(m *imsg.Message) string {

@@ -124,13 +124,13 @@ func appendKey(out []byte, key string) []byte {
 // occurrence wins, as in encoding/json.
 func find(obj []byte, key string) (keyStart, valStart, valEnd int) {
 	keyStart, valStart, valEnd = -1, -1, -1
-	i := skipSpace(obj, 0)
+	i := SkipSpace(obj, 0)
 	if i >= len(obj) || obj[i] != '{' {
 		return
 	}
 	i++
 	for {
-		i = skipSpace(obj, i)
+		i = SkipSpace(obj, i)
 		if i >= len(obj) || obj[i] == '}' {
 			return
 		}
@@ -139,13 +139,13 @@ func find(obj []byte, key string) (keyStart, valStart, valEnd int) {
 			continue
 		}
 		ks := i
-		ke := skipString(obj, i)
+		ke := SkipString(obj, i)
 		match := keyEquals(obj[ks:ke], key)
-		i = skipSpace(obj, ke)
+		i = SkipSpace(obj, ke)
 		i++ // ':'
-		i = skipSpace(obj, i)
+		i = SkipSpace(obj, i)
 		vs := i
-		i = skipValue(obj, i)
+		i = SkipValue(obj, i)
 		if match {
 			keyStart, valStart, valEnd = ks, vs, i
 		}
@@ -159,65 +159,4 @@ func keyEquals(quoted []byte, key string) bool {
 	}
 	var s string
 	return json.Unmarshal(quoted, &s) == nil && s == key
-}
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// skipString returns the offset just past the string starting at b[i].
-func skipString(b []byte, i int) int {
-	i++
-	for i < len(b) {
-		switch b[i] {
-		case '\\':
-			i += 2
-		case '"':
-			return i + 1
-		default:
-			i++
-		}
-	}
-	return i
-}
-
-// skipValue returns the offset just past the value starting at b[i].
-func skipValue(b []byte, i int) int {
-	if i >= len(b) {
-		return i
-	}
-	switch b[i] {
-	case '"':
-		return skipString(b, i)
-	case '{', '[':
-		depth := 0
-		for i < len(b) {
-			switch b[i] {
-			case '"':
-				i = skipString(b, i)
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-			i++
-		}
-		return i
-	default:
-		for i < len(b) {
-			switch b[i] {
-			case ',', '}', ']', ' ', '\t', '\n', '\r':
-				return i
-			}
-			i++
-		}
-		return i
-	}
 }

@@ -9,12 +9,12 @@ import "unicode/utf8"
 // (FuzzValidate checks); only a line it rejects pays for the slow path,
 // which words the error.
 func wellFormed(line []byte) bool {
-	i := skipSpace(line, 0)
+	i := SkipSpace(line, 0)
 	if i >= len(line) || line[i] != '{' || !utf8.Valid(line) {
 		return false
 	}
 	end, ok := validValue(line, i, 0)
-	return ok && skipSpace(line, end) == len(line)
+	return ok && SkipSpace(line, end) == len(line)
 }
 
 // maxDepth is encoding/json's nesting limit.
@@ -47,7 +47,7 @@ func validContainer(b []byte, i, depth int, closer byte, keyed bool) (int, bool)
 	if depth >= maxDepth {
 		return i, false
 	}
-	i = skipSpace(b, i+1)
+	i = SkipSpace(b, i+1)
 	if i < len(b) && b[i] == closer {
 		return i + 1, true
 	}
@@ -60,22 +60,22 @@ func validContainer(b []byte, i, depth int, closer byte, keyed bool) (int, bool)
 			if i, ok = validString(b, i); !ok {
 				return i, false
 			}
-			i = skipSpace(b, i)
+			i = SkipSpace(b, i)
 			if i >= len(b) || b[i] != ':' {
 				return i, false
 			}
-			i = skipSpace(b, i+1)
+			i = SkipSpace(b, i+1)
 		}
 		if i, ok = validValue(b, i, depth+1); !ok {
 			return i, false
 		}
-		i = skipSpace(b, i)
+		i = SkipSpace(b, i)
 		if i >= len(b) {
 			return i, false
 		}
 		switch b[i] {
 		case ',':
-			i = skipSpace(b, i+1)
+			i = SkipSpace(b, i+1)
 		case closer:
 			return i + 1, true
 		default:

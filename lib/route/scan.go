@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+
+	"github.com/imsg-toolkit/imsg/lib/record"
 )
 
 // The helpers here read a validated JSON object in one pass, without
@@ -16,13 +18,13 @@ import (
 // order, until fn returns false. Keys are raw (still quoted-escaped when
 // they contain a backslash; see keyIs).
 func eachField(obj []byte, fn func(key, val []byte) bool) {
-	i := skipSpace(obj, 0)
+	i := record.SkipSpace(obj, 0)
 	if i >= len(obj) || obj[i] != '{' {
 		return
 	}
 	i++
 	for {
-		i = skipSpace(obj, i)
+		i = record.SkipSpace(obj, i)
 		if i >= len(obj) || obj[i] == '}' {
 			return
 		}
@@ -31,12 +33,12 @@ func eachField(obj []byte, fn func(key, val []byte) bool) {
 			continue
 		}
 		ks := i
-		ke := skipString(obj, i)
-		i = skipSpace(obj, ke)
+		ke := record.SkipString(obj, i)
+		i = record.SkipSpace(obj, ke)
 		i++ // ':'
-		i = skipSpace(obj, i)
+		i = record.SkipSpace(obj, i)
 		vs := i
-		i = skipValue(obj, i)
+		i = record.SkipValue(obj, i)
 		if !fn(obj[ks+1:ke-1], obj[vs:i]) {
 			return
 		}
@@ -45,13 +47,13 @@ func eachField(obj []byte, fn func(key, val []byte) bool) {
 
 // eachElement calls fn with every raw element of a JSON array.
 func eachElement(arr []byte, fn func(val []byte) bool) {
-	i := skipSpace(arr, 0)
+	i := record.SkipSpace(arr, 0)
 	if i >= len(arr) || arr[i] != '[' {
 		return
 	}
 	i++
 	for {
-		i = skipSpace(arr, i)
+		i = record.SkipSpace(arr, i)
 		if i >= len(arr) || arr[i] == ']' {
 			return
 		}
@@ -60,7 +62,7 @@ func eachElement(arr []byte, fn func(val []byte) bool) {
 			continue
 		}
 		vs := i
-		i = skipValue(arr, i)
+		i = record.SkipValue(arr, i)
 		if !fn(arr[vs:i]) {
 			return
 		}
@@ -125,70 +127,3 @@ func boolean(raw []byte) bool { return string(raw) == "true" }
 
 // isNull reports a missing or null value.
 func isNull(raw []byte) bool { return len(raw) == 0 || string(raw) == "null" }
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// skipString returns the offset just past the string starting at b[i]. It
-// jumps from quote to quote (IndexByte is vectorised) and counts the
-// backslashes before each: an even number means the quote is not escaped.
-func skipString(b []byte, i int) int {
-	i++
-	for {
-		j := bytes.IndexByte(b[i:], '"')
-		if j < 0 {
-			return len(b)
-		}
-		i += j
-		n := 0
-		for k := i - 1; b[k] == '\\'; k-- {
-			n++ // the opening quote stops this loop
-		}
-		if n%2 == 0 {
-			return i + 1
-		}
-		i++
-	}
-}
-
-// skipValue returns the offset just past the value starting at b[i].
-func skipValue(b []byte, i int) int {
-	if i >= len(b) {
-		return i
-	}
-	switch b[i] {
-	case '"':
-		return skipString(b, i)
-	case '{', '[':
-		depth := 0
-		for i < len(b) {
-			switch b[i] {
-			case '"':
-				i = skipString(b, i)
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-			i++
-		}
-		return i
-	default:
-		for i < len(b) {
-			switch b[i] {
-			case ',', '}', ']', ' ', '\t', '\n', '\r':
-				return i
-			}
-			i++
-		}
-		return i
-	}
-}

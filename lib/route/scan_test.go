@@ -51,8 +51,8 @@ func FuzzScan(f *testing.F) {
 func TestAppendStringMatchesMarshal(t *testing.T) {
 	for _, s := range []string{"", "plain", "<a href=\"x\">&amp;</a>", "tab\tnl\nnul\x00\x1f", "\u2028\u2029", "émoji 👍🏽", "bad \xff utf8"} {
 		want, _ := record.Marshal(s)
-		if got := appendString(nil, s); string(got) != string(want) {
-			t.Errorf("appendString(%q) = %s; want %s", s, got, want)
+		if got := record.AppendString(nil, s); string(got) != string(want) {
+			t.Errorf("record.AppendString(%q) = %s; want %s", s, got, want)
 		}
 	}
 }
