@@ -141,7 +141,7 @@ func openAI(c *cli.Context) (*OpenAI, func(), error) {
 	if err != nil {
 		return nil, nil, tool.WithCode(tool.ExitUsage, err)
 	}
-	file, err := config.LoadOrDefault(tool.ExpandHome(c.String(tool.FlagConfig)), tool.ConfigPathSet(c))
+	file, err := config.LoadOrDefault(tool.ConfigPath(c))
 	if err != nil {
 		return nil, nil, tool.WithCode(tool.ExitConfig, err)
 	}

@@ -125,7 +125,7 @@ func run(c *cli.Context) error {
 		p := c.String(flagPrefix)
 		o.Prefix = &p
 	}
-	f, err := config.LoadOrDefault(c.String(tool.FlagConfig), tool.ConfigPathSet(c))
+	f, err := config.LoadOrDefault(tool.ConfigPath(c))
 	if err != nil {
 		return tool.WithCode(tool.ExitConfig, err)
 	}

@@ -104,7 +104,7 @@ func Main() int { return tool.Run(App(), os.Args, os.Stdin, os.Stdout, os.Stderr
 
 func run(c *cli.Context) error {
 	log := tool.NewLog(c.App.ErrWriter, name)
-	file, err := config.LoadOrDefault(tool.ExpandHome(c.String(tool.FlagConfig)), tool.ConfigPathSet(c))
+	file, err := config.LoadOrDefault(tool.ConfigPath(c))
 	if err != nil {
 		return tool.WithCode(tool.ExitConfig, err)
 	}

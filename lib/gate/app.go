@@ -109,7 +109,7 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return tool.WithCode(tool.ExitUsage, err)
 	}
-	file, err := config.LoadOrDefault(tool.ExpandHome(c.String(tool.FlagConfig)), tool.ConfigPathSet(c))
+	file, err := config.LoadOrDefault(tool.ConfigPath(c))
 	if err != nil {
 		return configError(log, err)
 	}

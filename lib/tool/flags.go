@@ -80,8 +80,13 @@ func ExpandHome(p string) string {
 	return filepath.Join(home, strings.TrimPrefix(p, "~"))
 }
 
-// ConfigPathSet reports whether the user chose the config file (flag or env),
-// which makes a missing file an error instead of "use defaults".
-func ConfigPathSet(c *cli.Context) bool {
-	return c.IsSet(FlagConfig)
+// ConfigPath is the config file to read and whether the user chose it
+// (flag or $IMSG_CONFIG), which makes a missing file an error instead of
+// "use the defaults". An empty value counts as not chosen.
+func ConfigPath(c *cli.Context) (path string, explicit bool) {
+	v := strings.TrimSpace(c.String(FlagConfig))
+	if v == "" {
+		return ExpandHome(DefaultConfigPath), false
+	}
+	return ExpandHome(v), c.IsSet(FlagConfig)
 }

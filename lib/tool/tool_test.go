@@ -95,3 +95,30 @@ func TestManAndCompletions(t *testing.T) {
 		t.Errorf("zsh completion:\n%s", z)
 	}
 }
+
+func TestConfigPath(t *testing.T) {
+	tests := []struct {
+		args     []string
+		env      string
+		explicit bool
+		want     string
+	}{
+		{nil, "", false, ExpandHome(DefaultConfigPath)},
+		{[]string{"--config", "/etc/imsg.json5"}, "", true, "/etc/imsg.json5"},
+		{nil, "/srv/imsg.json5", true, "/srv/imsg.json5"},
+		{nil, " ", false, ExpandHome(DefaultConfigPath)}, // set but empty: not a choice
+	}
+	for _, tt := range tests {
+		t.Setenv("IMSG_CONFIG", tt.env)
+		var path string
+		var explicit bool
+		app := testApp(func(c *cli.Context) error { path, explicit = ConfigPath(c); return nil })
+		var out, errb bytes.Buffer
+		if code := Run(app, append([]string{"imsg-test"}, tt.args...), strings.NewReader(""), &out, &errb); code != 0 {
+			t.Fatalf("%v: exit %d: %s", tt.args, code, errb.String())
+		}
+		if path != tt.want || explicit != tt.explicit {
+			t.Errorf("args %v env %q: ConfigPath = %q, %v; want %q, %v", tt.args, tt.env, path, explicit, tt.want, tt.explicit)
+		}
+	}
+}
