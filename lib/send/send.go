@@ -155,55 +155,73 @@ type line struct {
 	err error
 }
 
+// maxBatch bounds how many lines the reader hands over at once.
+const maxBatch = 256
+
 // run reads on its own goroutine so that a signal stops intake at once;
-// the record being handled is always finished first.
+// the record being handled is always finished first. Lines travel in
+// batches: whatever input is already buffered goes over in one handoff, so
+// a burst does not pay a goroutine switch per record, while a lone live
+// record is handed over as soon as it is read.
 func (s *stream) run(ctx context.Context) error {
-	lines := make(chan line)
+	batches := make(chan []line)
 	go func() {
 		r := ndjson.NewReader(s.o.In)
+		var batch []line
+		hand := func() bool {
+			if len(batch) == 0 {
+				return true
+			}
+			select {
+			case batches <- batch:
+				batch = nil
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
+		r.OnIdle(func() { hand() }) // the next read would wait: hand over what is here
 		for {
 			b, err := r.Next()
-			l := line{b: bytes.Clone(b), n: r.Line(), err: err}
-			select {
-			case lines <- l:
-			case <-ctx.Done():
-				return
-			}
-			if err != nil && !isLineError(err) {
+			batch = append(batch, line{b: bytes.Clone(b), n: r.Line(), err: err})
+			last := err != nil && !isLineError(err)
+			if (last || len(batch) >= maxBatch) && !hand() || last {
 				return
 			}
 		}
 	}()
 	for {
-		var l line
+		var batch []line
 		select {
-		case l = <-lines:
+		case batch = <-batches:
 		default:
 			// Nothing waiting: pass-through records leave now.
 			if err := s.w.Flush(); err != nil {
 				return err
 			}
 			select {
-			case l = <-lines:
+			case batch = <-batches:
 			case <-ctx.Done():
 				return nil
 			}
 		}
-		if ctx.Err() != nil {
-			return nil
-		}
-		switch {
-		case errors.Is(l.err, io.EOF):
-			return nil
-		case isLineError(l.err):
-			s.o.Log.Errorf("%v", l.err)
-			s.n.malformed++
-			continue
-		case l.err != nil:
-			return l.err
-		}
-		if err := s.handle(ctx, l.b, l.n); err != nil {
-			return err
+		for _, l := range batch {
+			if ctx.Err() != nil {
+				return nil
+			}
+			switch {
+			case errors.Is(l.err, io.EOF):
+				return nil
+			case isLineError(l.err):
+				s.o.Log.Errorf("%v", l.err)
+				s.n.malformed++
+				continue
+			case l.err != nil:
+				return l.err
+			}
+			if err := s.handle(ctx, l.b, l.n); err != nil {
+				return err
+			}
 		}
 	}
 }
