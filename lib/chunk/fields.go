@@ -227,7 +227,7 @@ func appendEdited(dst, obj []byte, edits []edit) []byte {
 			dst = append(dst, ',')
 		}
 		empty = false
-		dst = appendQuoted(dst, e.key)
+		dst = record.AppendString(dst, e.key)
 		dst = append(dst, ':')
 		dst = append(dst, e.val...)
 	}

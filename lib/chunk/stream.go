@@ -7,7 +7,6 @@ import (
 	"io"
 	"strconv"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/imsg-toolkit/imsg/lib/ndjson"
 	"github.com/imsg-toolkit/imsg/lib/record"
@@ -186,13 +185,13 @@ func (st *streamer) reply(obj []byte, f replyFields) ([]byte, string) {
 		edits := st.edits[:0]
 		if i == 0 && pre != "" {
 			// One JSON string of pre and p, without joining them first.
-			st.tmpText = appendQuoted(st.tmpText[:0], pre)
+			st.tmpText = record.AppendString(st.tmpText[:0], pre)
 			n := len(st.tmpText) - 1 // pre's closing quote, p's opening one
-			st.tmpText = appendQuoted(st.tmpText[:n], p)
+			st.tmpText = record.AppendString(st.tmpText[:n], p)
 			st.tmpText = append(st.tmpText[:n], st.tmpText[n+1:]...)
 			edits = append(edits, edit{at: f.text, key: KeyText, val: st.tmpText})
 		} else if !textIsString || p != text {
-			st.tmpText = appendQuoted(st.tmpText[:0], p)
+			st.tmpText = record.AppendString(st.tmpText[:0], p)
 			edits = append(edits, edit{at: f.text, key: KeyText, val: st.tmpText})
 		}
 		if i > 0 && f.files.ok() {
@@ -221,7 +220,7 @@ func appendKey(dst, raw []byte) []byte {
 		return append(dst, raw...)
 	}
 	s, _ := stringValue(raw)
-	return appendQuoted(dst, s)
+	return record.AppendString(dst, s)
 }
 
 // memo decodes a string field, reusing the last result while the raw
@@ -256,56 +255,4 @@ func valueOf(obj []byte, v span) []byte {
 		return nil
 	}
 	return obj[v.s:v.e]
-}
-
-// appendQuoted appends s as a JSON string: no HTML escaping (text with <,
-// > and & stays readable), control characters and U+2028/U+2029 escaped
-// (JavaScript consumers split lines on those).
-func appendQuoted(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < 0x80 {
-			i++
-			continue
-		}
-		if c >= 0x80 {
-			r, n := utf8.DecodeRuneInString(s[i:])
-			switch {
-			case r == utf8.RuneError && n == 1:
-				// Invalid UTF-8 (a --prefix from a raw argv, say) becomes
-				// U+FFFD, as encoding/json writes it.
-				dst = append(dst, s[start:i]...)
-				dst = append(dst, `\ufffd`...)
-			case r == 0x2028 || r == 0x2029:
-				dst = append(dst, s[start:i]...)
-				dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xF])
-			default:
-				i += n
-				continue
-			}
-			i += n
-			start = i
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			dst = append(dst, '\\', c)
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		default:
-			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
-		}
-		i++
-		start = i
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }

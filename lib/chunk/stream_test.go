@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/imsg-toolkit/imsg/lib/record"
 	"github.com/imsg-toolkit/imsg/lib/tool"
 )
 
@@ -203,8 +204,8 @@ func TestAppendQuoted(t *testing.T) {
 		"a\x80b\xffc":        `"a\ufffdb\ufffdc"`,
 	}
 	for in, want := range tests {
-		if got := string(appendQuoted(nil, in)); got != want {
-			t.Errorf("appendQuoted(%q) = %s; want %s", in, got, want)
+		if got := string(record.AppendString(nil, in)); got != want {
+			t.Errorf("record.AppendString(%q) = %s; want %s", in, got, want)
 		}
 	}
 	// Any valid string round-trips through encoding/json.
@@ -226,8 +227,8 @@ func TestAppendQuoted(t *testing.T) {
 		}
 		s := string(b)
 		var back string
-		if err := json.Unmarshal(appendQuoted(nil, s), &back); err != nil || back != s {
-			t.Fatalf("appendQuoted(%q) = %s does not round-trip: %q, %v", s, appendQuoted(nil, s), back, err)
+		if err := json.Unmarshal(record.AppendString(nil, s), &back); err != nil || back != s {
+			t.Fatalf("record.AppendString(%q) = %s does not round-trip: %q, %v", s, record.AppendString(nil, s), back, err)
 		}
 		// encoding/json's escaping (\u003c, \ufffd, …) decodes the same.
 		enc, _ := json.Marshal(s)
