@@ -28,27 +28,8 @@ type replyFields struct {
 func scanFields(obj []byte) replyFields {
 	none := span{-1, -1}
 	f := replyFields{none, none, none, none, none, none, none, none, none}
-	i := record.SkipSpace(obj, 0)
-	if i >= len(obj) || obj[i] != '{' {
-		return f
-	}
-	i++
-	for {
-		i = record.SkipSpace(obj, i)
-		if i >= len(obj) || obj[i] == '}' {
-			return f
-		}
-		if obj[i] == ',' {
-			i++
-			continue
-		}
-		ks := i
-		i = record.SkipString(obj, i)
-		key := obj[ks:i]
-		i = record.SkipSpace(obj, i) + 1 // ':'
-		vs := record.SkipSpace(obj, i)
-		i = record.SkipValue(obj, vs)
-		v := span{vs, i}
+	record.EachField(obj, func(key []byte, vs, ve int) bool {
+		v := span{vs, ve}
 		switch keyName(key) {
 		case "kind":
 			f.kind = v
@@ -69,7 +50,9 @@ func scanFields(obj []byte) replyFields {
 		case "agent_id":
 			f.agent = v
 		}
-	}
+		return true
+	})
+	return f
 }
 
 // keyName returns a quoted key's text; escaped keys are decoded.

@@ -234,28 +234,9 @@ type top struct {
 // (the last of a repeated key wins, as in record.Field).
 func scanTop(obj []byte) top {
 	var t top
-	i := record.SkipSpace(obj, 0)
-	if i >= len(obj) || obj[i] != '{' {
-		return t
-	}
-	i++
-	for {
-		i = record.SkipSpace(obj, i)
-		if i >= len(obj) || obj[i] == '}' {
-			return t
-		}
-		if obj[i] == ',' {
-			i++
-			continue
-		}
-		ks := i
-		i = record.SkipString(obj, i)
-		key := obj[ks:i]
-		i = record.SkipSpace(obj, i) + 1
-		i = record.SkipSpace(obj, i)
-		vs := i
-		i = record.SkipValue(obj, i)
-		v := obj[vs:i]
+	slow := false
+	record.EachField(obj, func(key []byte, vs, ve int) bool {
+		v := obj[vs:ve]
 		switch string(key) {
 		case `"kind"`:
 			t.kind = v
@@ -272,12 +253,18 @@ func scanTop(obj []byte) top {
 				if k, err := unquote(key); err == nil {
 					switch k {
 					case "kind", "account", "message", "listen", "gate":
-						return scanTopSlow(obj)
+						slow = true
+						return false
 					}
 				}
 			}
 		}
+		return true
+	})
+	if slow {
+		return scanTopSlow(obj)
 	}
+	return t
 }
 
 // scanTopSlow is scanTop through record.Field, for records that spell a

@@ -45,7 +45,7 @@ func validateSlow(line []byte) error {
 
 // Field returns the raw value of the top-level key in a validated object.
 func Field(obj []byte, key string) (raw []byte, ok bool) {
-	_, vs, ve := find(obj, key)
+	vs, ve := find(obj, key)
 	if vs < 0 {
 		return nil, false
 	}
@@ -72,9 +72,8 @@ func String(obj []byte, key string) (string, bool) {
 // existing key is replaced in place; a new key is appended at the end. The
 // bytes of every other field are kept exactly as they were.
 func Set(obj []byte, key string, value []byte) []byte {
-	ks, vs, ve := find(obj, key)
+	vs, ve := find(obj, key)
 	if vs >= 0 {
-		_ = ks
 		out := make([]byte, 0, len(obj)-(ve-vs)+len(value))
 		out = append(out, obj[:vs]...)
 		out = append(out, value...)
@@ -119,37 +118,17 @@ func appendKey(out []byte, key string) []byte {
 	return append(out, ':')
 }
 
-// find locates a top-level key of a validated object: the offset of the key's
-// opening quote and the span of its value, or -1s when absent. The last
-// occurrence wins, as in encoding/json.
-func find(obj []byte, key string) (keyStart, valStart, valEnd int) {
-	keyStart, valStart, valEnd = -1, -1, -1
-	i := SkipSpace(obj, 0)
-	if i >= len(obj) || obj[i] != '{' {
-		return
-	}
-	i++
-	for {
-		i = SkipSpace(obj, i)
-		if i >= len(obj) || obj[i] == '}' {
-			return
+// find locates a top-level key of a validated object: the span of its
+// value, or -1s when absent. The last occurrence wins, as in encoding/json.
+func find(obj []byte, key string) (valStart, valEnd int) {
+	valStart, valEnd = -1, -1
+	EachField(obj, func(k []byte, vs, ve int) bool {
+		if keyEquals(k, key) {
+			valStart, valEnd = vs, ve
 		}
-		if obj[i] == ',' {
-			i++
-			continue
-		}
-		ks := i
-		ke := SkipString(obj, i)
-		match := keyEquals(obj[ks:ke], key)
-		i = SkipSpace(obj, ke)
-		i++ // ':'
-		i = SkipSpace(obj, i)
-		vs := i
-		i = SkipValue(obj, i)
-		if match {
-			keyStart, valStart, valEnd = ks, vs, i
-		}
-	}
+		return true
+	})
+	return valStart, valEnd
 }
 
 func keyEquals(quoted []byte, key string) bool {

@@ -138,3 +138,33 @@ func AppendString(b []byte, s string) []byte {
 
 // AppendInt appends n in decimal.
 func AppendInt(b []byte, n int64) []byte { return strconv.AppendInt(b, n, 10) }
+
+// EachField calls fn with every top-level key of a validated object, in
+// order, until fn returns false. key is the raw key with its quotes (still
+// escaped when it contains a backslash); obj[vs:ve] is the raw value.
+// Stages read the few fields they need this way, in one pass.
+func EachField(obj []byte, fn func(key []byte, vs, ve int) bool) {
+	i := SkipSpace(obj, 0)
+	if i >= len(obj) || obj[i] != '{' {
+		return
+	}
+	i++
+	for {
+		i = SkipSpace(obj, i)
+		if i >= len(obj) || obj[i] == '}' {
+			return
+		}
+		if obj[i] == ',' {
+			i++
+			continue
+		}
+		ks := i
+		ke := SkipString(obj, i)
+		i = SkipSpace(obj, ke) + 1 // past ':'
+		vs := SkipSpace(obj, i)
+		i = SkipValue(obj, vs)
+		if !fn(obj[ks:ke], vs, i) {
+			return
+		}
+	}
+}

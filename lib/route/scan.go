@@ -15,34 +15,10 @@ import (
 // assume well-formed JSON.
 
 // eachField calls fn with every top-level key and raw value of obj, in
-// order, until fn returns false. Keys are raw (still quoted-escaped when
-// they contain a backslash; see keyIs).
+// order, until fn returns false. Keys are raw (still escaped when they
+// contain a backslash; see keyName).
 func eachField(obj []byte, fn func(key, val []byte) bool) {
-	i := record.SkipSpace(obj, 0)
-	if i >= len(obj) || obj[i] != '{' {
-		return
-	}
-	i++
-	for {
-		i = record.SkipSpace(obj, i)
-		if i >= len(obj) || obj[i] == '}' {
-			return
-		}
-		if obj[i] == ',' {
-			i++
-			continue
-		}
-		ks := i
-		ke := record.SkipString(obj, i)
-		i = record.SkipSpace(obj, ke)
-		i++ // ':'
-		i = record.SkipSpace(obj, i)
-		vs := i
-		i = record.SkipValue(obj, i)
-		if !fn(obj[ks+1:ke-1], obj[vs:i]) {
-			return
-		}
-	}
+	record.EachField(obj, func(k []byte, vs, ve int) bool { return fn(k[1:len(k)-1], obj[vs:ve]) })
 }
 
 // eachElement calls fn with every raw element of a JSON array.
